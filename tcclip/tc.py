@@ -70,8 +70,10 @@ def reference_frame_and_context(k_local, v_local, k_ctx, v_ctx):
 REFERENCE_BUILDERS: dict[str, Callable] = {"context": reference_frame_and_context}
 
 # %% ../nbs/03_tc.ipynb
-def _trunc_normal(shape, std: float = 0.02) -> torch.Tensor:
-    return nn.init.trunc_normal_(torch.empty(shape), std=std, a=-2 * std, b=2 * std)
+def _trunc_normal(shape, std: float = 0.02, seed: int = 0) -> torch.Tensor:
+    "Truncated normal init from a private generator, so building the same config twice gives the same weights."
+    gen = torch.Generator().manual_seed(seed)
+    return nn.init.trunc_normal_(torch.empty(shape), std=std, a=-2 * std, b=2 * std, generator=gen)
 
 class TCVisionEncoder(nn.Module):
     "Video ViT with Temporal Contextualization (Eq. 5-11) on top of an open_clip `VisionTransformer`."
@@ -103,7 +105,7 @@ class TCVisionEncoder(nn.Module):
         self.n_seed = num_seeds(self.num_patches, seed_ratio)
         self.context_tokens, self.merge_r = context_tokens, merge_r
         self.local_global_bias = nn.ParameterDict(
-            {str(l): nn.Parameter(_trunc_normal((self.heads, 2)).to(self.proj)) for l in range(L) if self.consumes[l]}
+            {str(l): nn.Parameter(_trunc_normal((self.heads, 2), seed=l).to(self.proj)) for l in range(L) if self.consumes[l]}
             if local_global_bias else {})
         if positional_embedding not in ("space", "space-time"):
             raise ValueError(f"positional_embedding must be 'space' or 'space-time', got {positional_embedding!r}")
