@@ -23,13 +23,14 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 # %% auto 0
-__all__ = ['CLIP_MEAN', 'CLIP_STD', 'IMAGENET_MEAN', 'IMAGENET_STD', 'REAL_DATA_FILES', 'REAL_PROTOCOLS', 'Box',
-           'DataFormatError', 'VideoRecord', 'read_split', 'write_split', 'split_llm_label', 'read_labels',
-           'write_labels_csv', 'write_labels_json', 'describe_real_splits', 'train_frame_indices', 'test_frame_indices',
-           'center_crop_box', 'three_crop_boxes', 'multi_scale_crop_box', 'resized_shape', 'crop_resize',
-           'VideoTransformConfig', 'color_jitter_clip', 'transform_clip', 'VideoDecodeError', 'video_num_frames',
-           'read_frames', 'write_video', 'VideoDataset', 'collate_videos', 'seed_worker', 'build_loader', 'MixupCutmix',
-           'VideoCheckReport', 'check_video', 'check_videos', 'format_check_report', 'benchmark_loading']
+__all__ = ['CLIP_MEAN', 'CLIP_STD', 'IMAGENET_MEAN', 'IMAGENET_STD', 'REAL_DATA_FILES', 'PROTOCOL_FILES', 'Box',
+           'MANIFEST_FORMAT', 'DataFormatError', 'VideoRecord', 'read_split', 'write_split', 'split_llm_label',
+           'read_labels', 'write_labels_csv', 'write_labels_json', 'describe_real_splits', 'train_frame_indices',
+           'test_frame_indices', 'center_crop_box', 'three_crop_boxes', 'multi_scale_crop_box', 'resized_shape',
+           'crop_resize', 'VideoTransformConfig', 'color_jitter_clip', 'transform_clip', 'VideoDecodeError',
+           'video_num_frames', 'read_frames', 'write_video', 'VideoDataset', 'collate_videos', 'seed_worker',
+           'build_loader', 'MixupCutmix', 'VideoCheckReport', 'check_video', 'check_videos', 'format_check_report',
+           'load_manifest', 'manifest_files', 'manifest_dataset', 'write_real_manifest', 'benchmark_loading']
 
 # %% ../nbs/10_data.ipynb
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -183,6 +184,7 @@ def write_labels_json(label_file: str | os.PathLike, texts: Sequence[str]) -> Pa
 # %% ../nbs/10_data.ipynb
 REAL_DATA_FILES: dict[str, dict[str, Any]] = {
     "k400": {
+        "authors_name": "kinetics400",
         "num_classes": {"default": 400, "base": 200, "novel": 200, "temporal": 32, "static": 32},
         "label_files": {
             "default": "labels/kinetics_400_labels.csv",
@@ -207,6 +209,7 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
         },
     },
     "k600": {
+        "authors_name": "kinetics600",
         "num_classes": {"default": 160},
         "label_files": {
             **{f"val{i}": f"labels/ZS_split{i}_K600.csv" for i in (1, 2, 3)},
@@ -214,7 +217,8 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
         },
         "ann_files": {f"val{i}": f"datasets_splits/k600_splits/ZS_split{i}_K600_eval.txt" for i in (1, 2, 3)},
     },
-    "hmdb51": {
+    "hmdb": {
+        "authors_name": "hmdb51",
         "num_classes": {"default": 51, "base": 26, "novel": 25},
         "label_files": {
             "default": "labels/hmdb_51_labels.csv",
@@ -232,7 +236,8 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
             "novel_val": "datasets_splits/base2novel_splits/hmdb_splits/novel_val.txt",
         },
     },
-    "ucf101": {
+    "ucf": {
+        "authors_name": "ucf101",
         "num_classes": {"default": 101, "base": 51, "novel": 50},
         "label_files": {
             "default": "labels/ucf_101_labels.csv",
@@ -251,6 +256,7 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
         },
     },
     "ssv2": {
+        "authors_name": "ssv2",
         "num_classes": {"default": 174, "base": 87, "novel": 87, "temporal": 18, "static": 16},
         "label_files": {
             "default": "labels/ssv2_labels.csv",
@@ -273,17 +279,18 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
         },
     },
 }
-# The paper's protocols -> (dataset, ann_files key, label_files key) used for training and evaluation.
-REAL_PROTOCOLS: dict[str, dict[str, Any]] = {
-    "zero_shot": {"train": ("k400", "train", "default"),
-                  "eval": [("hmdb51", "val{split}", "default"), ("ucf101", "val{split}", "default"),
+# The paper's protocols: (dataset role, ann_files key, label_files key) for training and for evaluation. Keys may
+# hold `{shot}` (few-shot K), `{base}` (base-to-novel training split 1-3) or `{split}` (zero-shot eval split 1-3).
+PROTOCOL_FILES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
+    "zero_shot": {"train": [("k400", "train", "default")],
+                  "eval": [("hmdb", "val{split}", "default"), ("ucf", "val{split}", "default"),
                            ("k600", "val{split}", "val{split}")]},
-    "few_shot": {"train": [(d, "few_shot_train", "default") for d in ("hmdb51", "ucf101", "ssv2")],
-                 "eval": [("hmdb51", "val1", "default"), ("ucf101", "val1", "default"), ("ssv2", "val", "default")]},
-    "base2novel": {"train": [(d, "base_train", "base") for d in ("k400", "hmdb51", "ucf101", "ssv2")],
-                   "eval": [(d, k, k.split("_")[0]) for d in ("k400", "hmdb51", "ucf101", "ssv2")
+    "few_shot": {"train": [(d, "few_shot_train", "default") for d in ("hmdb", "ucf", "ssv2")],
+                 "eval": [("hmdb", "val1", "default"), ("ucf", "val1", "default"), ("ssv2", "val", "default")]},
+    "base2novel": {"train": [(d, "base_train", "base") for d in ("k400", "hmdb", "ucf", "ssv2")],
+                   "eval": [(d, k, k.split("_")[0]) for d in ("k400", "hmdb", "ucf", "ssv2")
                             for k in ("base_val", "novel_val")]},
-    "fully_supervised": {"train": ("k400", "train", "default"), "eval": [("k400", "val", "default")]},
+    "fully_supervised": {"train": [("k400", "train", "default")], "eval": [("k400", "val", "default")]},
 }
 
 
@@ -525,16 +532,18 @@ class VideoDataset(Dataset):
         train: training sampling and augmentation (one view), else test sampling with `num_clip x num_crop` views.
         transform: spatial pipeline; `VideoTransformConfig()` (224 px, authors' augmentation) by default.
         label_text: `"full"` or `"name"` for LLM JSON labels (see `read_labels`).
-        on_error: `"error"` raises `VideoDecodeError`; `"skip"` substitutes the next video and records the path.
+        on_error: `"error"` (alias `"raise"`) raises `VideoDecodeError`; `"skip"` substitutes the next video and
+            records the path.
         max_substitutions: how many following videos to try before giving up under `"skip"`.
         seed: seeds the random multi-view test sampling (`test_sampling="authors"`)."""
 
     def __init__(self, root: str | os.PathLike, split_file: str | os.PathLike, labels_file: str | os.PathLike, *,
                  num_frames: int = 8, train: bool = False, num_clip: int = 1, num_crop: int = 1,
                  transform: VideoTransformConfig | None = None, test_sampling: Literal["authors", "uniform"] = "authors",
-                 label_text: Literal["full", "name"] = "full", on_error: Literal["error", "skip"] = "error",
+                 label_text: Literal["full", "name"] = "full", on_error: Literal["error", "raise", "skip"] = "error",
                  max_substitutions: int = 16, seed: int = 0):
-        if on_error not in ("error", "skip"): raise ValueError(f"on_error must be 'error' or 'skip', got {on_error!r}")
+        if on_error == "raise": on_error = "error"  # params.yaml spells it `raise`
+        if on_error not in ("error", "skip"): raise ValueError(f"on_error must be 'error' (or 'raise') or 'skip', got {on_error!r}")
         if test_sampling not in ("authors", "uniform"):
             raise ValueError(f"test_sampling must be 'authors' or 'uniform', got {test_sampling!r}")
         if num_frames < 1 or num_clip < 1 or num_crop not in (1, 3):
@@ -747,6 +756,95 @@ def format_check_report(report: VideoCheckReport, max_listed: int | None = None)
     lines += listed
     if report.ok: lines.append("all videos decode")
     return "\n".join(lines)
+
+# %% ../nbs/10_data.ipynb
+MANIFEST_FORMAT = "tcclip-benchmark/1"
+
+
+def _resolve(base: Path, rel: str) -> str:
+    return str(rel if os.path.isabs(rel) else (base / rel))
+
+
+def load_manifest(path: str | os.PathLike, roots: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read a `benchmark.json` (or the folder holding it) with every root and file path made absolute.
+
+    `roots` overrides the video root of some roles (e.g. `{"k400": "/data/k400"}`)."""
+    path = Path(path)
+    file = path / "benchmark.json" if path.is_dir() else path
+    if not file.is_file(): raise FileNotFoundError(f"no benchmark manifest at {file}")
+    try: manifest = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e: raise DataFormatError(f"{file}: invalid JSON ({e})") from None
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise DataFormatError(f"{file}: format {manifest.get('format')!r} is not {MANIFEST_FORMAT!r}")
+    base = file.parent
+    unknown = set(roots or {}) - set(manifest.get("datasets", {}))
+    if unknown: raise KeyError(f"roots given for roles not in {file}: {sorted(unknown)}")
+    for role, spec in manifest["datasets"].items():
+        for key in ("root", "label_files", "ann_files"):
+            if key not in spec: raise DataFormatError(f"{file}: dataset {role!r} has no {key!r}")
+        spec["root"] = str(Path((roots or {}).get(role) or _resolve(base, spec["root"])))
+        for group in ("label_files", "ann_files"):
+            spec[group] = {k: _resolve(base, v) for k, v in spec[group].items()}
+    manifest["path"] = str(file)
+    return manifest
+
+
+def manifest_files(manifest: dict[str, Any], role: str, split: str, labels: str = "default", *,
+                   shot: int | None = None, base: int | None = None, split_no: int | None = None,
+                   check: bool = True) -> tuple[Path, Path, Path]:
+    """`(video root, split file, label file)` of `role` for the `ann_files` key `split` and `label_files` key
+    `labels`; `shot`, `base` and `split_no` fill the `{shot}`, `{base}` and `{split}` placeholders (in keys or file
+    names). Errors name the manifest, role and key."""
+    where = manifest.get("path", "manifest")
+    if role not in manifest["datasets"]:
+        raise KeyError(f"{where}: no dataset role {role!r} (has {sorted(manifest['datasets'])})")
+    spec = manifest["datasets"][role]
+    values = {"shot": shot, "base": base, "split": split_no}
+
+    def fill(template: str) -> str:
+        needed = [k for k in values if "{" + k + "}" in template and values[k] is None]
+        if needed: raise ValueError(f"{where}: {role}: {template!r} needs {', '.join(needed)}=...")
+        return template.format(**values)
+
+    split_key, label_key = fill(split), fill(labels)
+    for group, key in (("ann_files", split_key), ("label_files", label_key)):
+        if key not in spec[group]:
+            raise KeyError(f"{where}: dataset {role!r} has no {group} key {key!r} (has {sorted(spec[group])})")
+    split_file, label_file = Path(fill(spec["ann_files"][split_key])), Path(fill(spec["label_files"][label_key]))
+    if check:
+        for f in (split_file, label_file):
+            if not f.is_file(): raise FileNotFoundError(f"{where}: {role}: file not found: {f}")
+    return Path(spec["root"]), split_file, label_file
+
+
+def manifest_dataset(manifest: dict[str, Any], role: str, split: str, labels: str = "default", *,
+                     shot: int | None = None, base: int | None = None, split_no: int | None = None,
+                     **dataset_kwargs) -> VideoDataset:
+    "`VideoDataset` for one role/split/label key of a manifest (keyword arguments go to `VideoDataset`)."
+    root, split_file, label_file = manifest_files(manifest, role, split, labels, shot=shot, base=base, split_no=split_no)
+    return VideoDataset(root, split_file, label_file, **dataset_kwargs)
+
+
+def write_real_manifest(out_dir: str | os.PathLike, files_root: str | os.PathLike,
+                        roots: dict[str, str]) -> Path:
+    """Write `out_dir/benchmark.json` for the real datasets: the authors' split/label files under `files_root`
+    (their repository's layout) and the video root of each role in `roots` (roles without a root are left out)."""
+    unknown = set(roots) - set(REAL_DATA_FILES)
+    if unknown: raise KeyError(f"unknown dataset roles {sorted(unknown)}; expected some of {sorted(REAL_DATA_FILES)}")
+    files_root = Path(files_root).resolve()
+    datasets = {}
+    for role, root in roots.items():
+        spec = REAL_DATA_FILES[role]
+        datasets[role] = {"root": str(Path(root).resolve()), "authors_name": spec["authors_name"],
+                          "num_classes": dict(spec["num_classes"]),
+                          "label_files": {k: str(files_root / v) for k, v in spec["label_files"].items()},
+                          "ann_files": {k: str(files_root / v) for k, v in spec["ann_files"].items()}}
+    manifest = {"format": MANIFEST_FORMAT, "kind": "real", "name": "paper datasets (authors' splits)",
+                "datasets": datasets, "protocols": PROTOCOL_FILES}
+    out = Path(out_dir) / "benchmark.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return out
 
 # %% ../nbs/10_data.ipynb
 def benchmark_loading(dataset: Dataset, *, workers: int = 0, batch_size: int = 1, num_batches: int = 20,
