@@ -38,7 +38,7 @@ class DataConfig:
     batch_size: int = 4                 # per device
     test_batch_size: int = 8
     num_workers: int = 8
-    on_error: str = "raise"             # raise | skip
+    on_error: str = "error"             # error | skip (tcclip.data.VideoDataset)
     label_smoothing: float = 0.1
     mixup: float = 0.8
     cutmix: float = 1.0
@@ -288,7 +288,7 @@ def validate_config(cfg: RunConfig) -> RunConfig:
     if not 0 <= o.warmup_epochs <= o.epochs: raise ValueError(f"optim.warmup_epochs={o.warmup_epochs} must lie in [0, epochs={o.epochs}]")
     if o.lr <= 0 or o.lr_min < 0 or o.lr_min > o.lr: raise ValueError(f"need 0 <= optim.lr_min <= optim.lr, got {o.lr_min}, {o.lr}")
     if len(o.betas) != 2: raise ValueError(f"optim.betas must have two values, got {o.betas}")
-    if dcfg.on_error not in ("raise", "skip"): raise ValueError(f"data.on_error={dcfg.on_error!r}; expected raise | skip")
+    if dcfg.on_error not in ("error", "skip"): raise ValueError(f"data.on_error={dcfg.on_error!r}; expected error | skip")
     for k in ("num_frames", "input_size", "batch_size", "test_batch_size"):
         if getattr(dcfg, k) < 1: raise ValueError(f"data.{k} must be >= 1, got {getattr(dcfg, k)}")
     if e.num_clip < 1 or e.num_crop not in (1, 3): raise ValueError(f"eval views {e.num_clip}x{e.num_crop}: need num_clip >= 1, num_crop 1 or 3")

@@ -24,10 +24,12 @@ from torch import nn
 from .config import RunConfig
 
 # %% auto 0
-__all__ = ['keyword_rule', 'default_lr_10x_rule', 'parameter_groups', 'build_optimizer', 'warmup_cosine_lr',
+__all__ = ['ROLE_ALIASES', 'keyword_rule', 'default_lr_10x_rule', 'parameter_groups', 'build_optimizer', 'warmup_cosine_lr',
            'WarmupCosineSchedule', 'video_text_loss', 'autocast_settings', 'DistInfo', 'init_distributed',
            'all_reduce_sum', 'seed_everything', 'ResumableSampler', 'get_rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'unwrap', 'TrainState', 'StopTraining', 'fit']
+           'load_checkpoint', 'unwrap', 'TrainState', 'StopTraining', 'fit', 'SplitSpec', 'Benchmark',
+           'benchmark_from_config', 'protocol_splits', 'video_transform', 'make_dataset', 'make_model', 'make_mixup',
+           'save_model', 'train_protocol']
 
 # %% ../nbs/20_train.ipynb
 def keyword_rule(keywords: Sequence[str]) -> Callable[[str], bool]:
@@ -292,7 +294,7 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
         dist: DistInfo | None = None, progress: bool = True, extra_state: Mapping | None = None) -> dict:
     """Fine-tune `model` on `train_set` following `cfg`; checkpoints go to `out_dir/last.pt` (every epoch and every
     `cfg.save_every_steps` optimiser steps). With `resume=True` and an existing `last.pt` the run continues exactly.
-    Returns `{"history": [...per-epoch metrics], "step": ..., "epoch": ...}`. `extra_state` (plain types) is stored
+    Returns `{"history": [...per-epoch metrics], "step", "epoch", "skipped": [videos replaced under on_error=skip]}`. `extra_state` (plain types) is stored
     in every checkpoint, e.g. class names."""
     out_dir = Path(out_dir); dist = dist or DistInfo()
     o, d = cfg.optim, cfg.data
@@ -346,6 +348,7 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
     sampler = ResumableSampler(len(train_set), dist.world_size, dist.rank, shuffle=True, seed=cfg.seed,
                                max_samples=micro_per_epoch * d.batch_size)
     collate_fn = collate_fn or _default_collate
+    skipped: set[str] = set()
     try:
         from tqdm.auto import tqdm
     except ImportError: tqdm = None
@@ -360,6 +363,7 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
         bar = tqdm(total=micro_per_epoch, initial=state.batch_in_epoch, desc=f"epoch {epoch + 1}/{o.epochs}",
                    disable=not (progress and dist.is_main and tqdm is not None), leave=False) if tqdm else None
         for batch in loader:
+            skipped.update(batch.get("skipped", ()) if isinstance(batch, Mapping) else ())
             video = _as_video(batch["video"]).to(dist.device, non_blocking=True)
             label = torch.as_tensor(batch["label"]).to(dist.device, non_blocking=True)
             target = label
@@ -399,4 +403,201 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
                                     **{f"epoch/{k}": v for k, v in metrics.items() if k.startswith("val/")}})
         checkpoint()
     logger.close()
-    return {"history": state.history, "step": state.step, "epoch": state.epoch}
+    return {"history": state.history, "step": state.step, "epoch": state.epoch, "skipped": sorted(skipped)}
+
+# %% ../nbs/20_train.ipynb
+ROLE_ALIASES: dict[str, tuple[str, ...]] = {"k400": ("k400", "kinetics400"), "k600": ("k600", "kinetics600"),
+                                            "hmdb": ("hmdb", "hmdb51"), "ucf": ("ucf", "ucf101"), "ssv2": ("ssv2",)}
+
+@dataclass(frozen=True)
+class SplitSpec:
+    "One split ready for `tcclip.data.VideoDataset`: videos under `root`, the split and label files."
+    role: str
+    name: str
+    root: Path
+    split_file: Path
+    labels_file: Path
+    llm_labels: bool = False
+    families: tuple | None = None       # family of each class id, when the benchmark provides them
+
+class Benchmark:
+    "A manifest (REAL_DATA_FILES schema) + the folder its relative paths start from + video-root overrides."
+    def __init__(self, manifest: Mapping, base_dir: str | os.PathLike, roots: Mapping[str, str] | None = None,
+                 source: str = "benchmark"):
+        self.manifest, self.base_dir, self.roots, self.source = dict(manifest), Path(base_dir), dict(roots or {}), source
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, roots: Mapping[str, str] | None = None) -> "Benchmark":
+        "From a folder holding `benchmark.json`, the JSON itself, or a folder in the authors' layout (no manifest)."
+        path = Path(path)
+        if path.is_file(): return cls(json.loads(path.read_text()), path.parent, roots, str(path))
+        if (path / "benchmark.json").is_file():
+            return cls(json.loads((path / "benchmark.json").read_text()), path, roots, str(path / "benchmark.json"))
+        if (path / "datasets_splits").is_dir() or (path / "labels").is_dir():
+            from tcclip.data import REAL_DATA_FILES
+            return cls(REAL_DATA_FILES, path, roots, f"{path} (authors' layout)")
+        raise FileNotFoundError(f"no benchmark at {path}: expected benchmark.json or the authors' labels/ and "
+                                "datasets_splits/ folders (build the synthetic one with `tcclip data synth`)")
+
+    def datasets(self) -> dict[str, Mapping]:
+        return {k: v for k, v in self.manifest.items() if isinstance(v, Mapping) and "ann_files" in v}
+
+    def entry(self, role: str) -> tuple[str, Mapping]:
+        "The manifest key and entry of dataset `role`."
+        sets = self.datasets()
+        for key in ROLE_ALIASES.get(role, (role,)):
+            if key in sets: return key, sets[key]
+        raise KeyError(f"{self.source}: no dataset {role!r} (has: {', '.join(sets)})")
+
+    def video_root(self, role: str) -> Path:
+        key, entry = self.entry(role)
+        for k in ROLE_ALIASES.get(role, (role,)):
+            if k in self.roots: return Path(self.roots[k])
+        root = entry.get("root")
+        return self.base_dir / root if root else self.base_dir
+
+    def has_file(self, role: str, kind: str, key: str) -> bool:
+        return key in self.entry(role)[1].get(kind, {})
+
+    def file(self, role: str, kind: str, key: str, **fmt) -> Path:
+        "Absolute path of `label_files` / `ann_files` entry `key` of `role` (placeholders filled from `fmt`)."
+        name, entry = self.entry(role)
+        files = entry.get(kind, {})
+        if key not in files: raise KeyError(f"{self.source}: dataset {name!r} has no {kind} entry {key!r} (has: {', '.join(files)})")
+        rel = str(files[key]).format(**fmt)
+        return self.base_dir / rel
+
+    def families(self, role: str, label_key: str) -> tuple | None:
+        "Class families of a label set, when the manifest lists them (`families: {label_key: [family per class]}`)."
+        fam = self.entry(role)[1].get("families")
+        if isinstance(fam, Mapping) and label_key in fam: return tuple(fam[label_key])
+        return None
+
+    def spec(self, role: str, split_key: str, label_key: str, name: str, llm: bool = False, **fmt) -> SplitSpec:
+        "A `SplitSpec`; with `llm=True` the `<label_key>_llm` (or `llm`) class texts are used where they exist."
+        use_llm = False
+        if llm:
+            llm_key = "llm" if label_key == "default" else f"{label_key}_llm"
+            if self.has_file(role, "label_files", llm_key): label_key, use_llm = llm_key, True
+        fam = self.families(role, label_key.removesuffix("_llm") if use_llm else label_key)
+        if fam is None and use_llm: fam = self.families(role, "default" if label_key == "llm" else label_key.removesuffix("_llm"))
+        return SplitSpec(role, name, self.video_root(role), self.file(role, "ann_files", split_key, **fmt),
+                         self.file(role, "label_files", label_key, **fmt), use_llm, fam)
+
+def benchmark_from_config(cfg: RunConfig, build_if_missing: bool = True) -> Benchmark:
+    "The benchmark of `cfg.data`; the synthetic one is generated first if `synth_preset` is set and it is missing."
+    d = cfg.data
+    if not d.benchmark: raise ValueError("data.benchmark is not set (a folder with benchmark.json or the authors' files)")
+    path = Path(d.benchmark)
+    if not path.exists() and build_if_missing and d.synth_preset:
+        from tcclip.synth import build_benchmark
+        build_benchmark(path, preset=d.synth_preset, seed=d.synth_seed)
+    return Benchmark.load(path, d.roots)
+
+# %% ../nbs/20_train.ipynb
+def _eval_split_key(bench: Benchmark, role: str) -> str:
+    "HMDB / UCF are evaluated on their first validation split; K-400 / SSv2 on the full validation set."
+    return "val1" if bench.has_file(role, "ann_files", "val1") else "val"
+
+def protocol_splits(cfg: RunConfig, bench: Benchmark) -> dict:
+    """`{"train": SplitSpec, "eval": {group: [SplitSpec, ...]}}` of the run `cfg` describes (G.2):
+    zero-shot trains on K-400 and evaluates every split of each target; few-shot trains on the K-shot split and
+    evaluates split 1 (HMDB/UCF) or the full val (SSv2); base-to-novel trains on base split `protocol.split` and
+    evaluates the base and novel classes; fully-supervised trains and evaluates on K-400."""
+    p, llm = cfg.protocol, cfg.data.llm_labels
+    ds = p.dataset
+    if p.name == "zero_shot":
+        train = bench.spec(ds, "train", "default", f"{ds}/train", llm)
+        groups = {}
+        for role in p.eval_datasets:
+            label = lambda s: "default" if role != "k600" else f"val{s}"
+            groups[role] = [bench.spec(role, f"val{s}", label(s), f"{role}/val{s}", llm) for s in p.splits]
+        return {"train": train, "eval": groups}
+    if p.name == "few_shot":
+        train = bench.spec(ds, "few_shot_train", "default", f"{ds}/train_{p.shot}shot", llm, shot=p.shot)
+        key = _eval_split_key(bench, ds)
+        return {"train": train, "eval": {ds: [bench.spec(ds, key, "default", f"{ds}/{key}", llm)]}}
+    if p.name == "base2novel":
+        train = bench.spec(ds, "base_train", "base", f"{ds}/base_s{p.split}", llm, base=p.split)
+        return {"train": train, "eval": {"base": [bench.spec(ds, "base_val", "base", f"{ds}/base_val", llm)],
+                                         "novel": [bench.spec(ds, "novel_val", "novel", f"{ds}/novel_val", llm)]}}
+    if p.name == "fully_supervised":
+        return {"train": bench.spec(ds, "train", "default", f"{ds}/train", llm),
+                "eval": {ds: [bench.spec(ds, "val", "default", f"{ds}/val", llm)]}}
+    raise ValueError(f"unknown protocol {p.name!r}")
+
+def video_transform(cfg: RunConfig, role: str, train: bool):
+    "`tcclip.data.VideoTransformConfig` of the run (no flips for SSv2, whose classes depend on left/right)."
+    from tcclip.data import VideoTransformConfig
+    d = cfg.data
+    return VideoTransformConfig(input_size=d.input_size, flip=role != "ssv2", color_jitter=d.color_jitter if train else 0.0,
+                                grayscale=d.gray_scale if train else 0.0)
+
+def make_dataset(cfg: RunConfig, spec: SplitSpec, train: bool):
+    "A `tcclip.data.VideoDataset` for `spec`: one augmented view when training, `eval.num_clip x num_crop` views otherwise."
+    from tcclip.data import VideoDataset
+    e = cfg.eval
+    return VideoDataset(spec.root, spec.split_file, spec.labels_file, num_frames=cfg.data.num_frames, train=train,
+                        num_clip=1 if train else e.num_clip, num_crop=1 if train else e.num_crop,
+                        transform=video_transform(cfg, spec.role, train), label_text="full",
+                        on_error=cfg.data.on_error, seed=cfg.seed)
+
+def make_model(cfg: RunConfig, classnames: Sequence[str], clip_weights: Any = None) -> nn.Module:
+    "`tcclip.models.build_model` of `cfg.model`, seeded with `cfg.seed` so the random parts are reproducible."
+    from tcclip.models import ModelConfig, build_model
+    torch.manual_seed(cfg.seed)
+    return build_model(ModelConfig.from_dict(cfg.model_kwargs()), list(classnames), clip_weights=clip_weights)
+
+def make_mixup(cfg: RunConfig, num_classes: int):
+    "The authors' label smoothing + mixup/cutmix (`tcclip.data.MixupCutmix`), or None when both alphas are 0."
+    d = cfg.data
+    if d.mixup <= 0 and d.cutmix <= 0: return None
+    from tcclip.data import MixupCutmix
+    return MixupCutmix(num_classes, smoothing=d.label_smoothing, mixup_alpha=d.mixup, cutmix_alpha=d.cutmix,
+                       switch_prob=d.mixup_switch_prob)
+
+# %% ../nbs/20_train.ipynb
+def save_model(model: nn.Module, cfg: RunConfig, classnames: Sequence[str], path: str | os.PathLike, **extra) -> Path:
+    "Atomic `{model, config, classnames, ...}` file: the weights-only artefact of a run."
+    return save_checkpoint(dict(model=unwrap(model).state_dict(), config=cfg.to_dict(), classnames=list(classnames),
+                                **extra), path)
+
+def train_protocol(cfg: RunConfig, out_dir: str | os.PathLike, *, resume: bool = False, evaluate: bool = True,
+                   progress: bool = True, callbacks: Sequence[Callable[[TrainState], None]] = (),
+                   dist: DistInfo | None = None) -> dict:
+    """Train the run `cfg` describes and (with `evaluate=True`) evaluate it. Returns the metrics dict written to
+    `out_dir/metrics.json` (`top1`, `top5`, `chance` of the evaluation set, per-split details, training history)."""
+    from tcclip.config import save_config
+    dist = dist or init_distributed()
+    out_dir = Path(out_dir)
+    seed_everything(cfg.seed + dist.rank)
+    bench = benchmark_from_config(cfg) if dist.is_main else None       # rank 0 generates a missing synthetic set
+    if dist.distributed: torch.distributed.barrier()
+    bench = bench or benchmark_from_config(cfg, build_if_missing=False)
+    splits = protocol_splits(cfg, bench)
+    train_set = make_dataset(cfg, splits["train"], train=True)
+    classnames = list(train_set.classes)
+    model = make_model(cfg, classnames)
+    if dist.is_main:
+        out_dir.mkdir(parents=True, exist_ok=True); save_config(cfg, out_dir / "resolved_config.yaml")
+    seed_everything(cfg.seed + dist.rank)
+    from tcclip.data import collate_videos
+    result = fit(model, train_set, cfg, out_dir, resume=resume, mixup=make_mixup(cfg, len(classnames)),
+                 callbacks=callbacks, collate_fn=collate_videos, dist=dist, progress=progress,
+                 extra_state={"classnames": classnames})
+    if dist.is_main: save_model(model, cfg, classnames, out_dir / "model.pt")
+    metrics: dict = {"protocol": cfg.protocol.name, "profile": cfg.profile, "dataset": cfg.protocol.dataset,
+                     "shot": cfg.protocol.shot, "split": cfg.protocol.split, "train_videos": len(train_set),
+                     "skipped_train_videos": result["skipped"], "history": result["history"]}
+    if evaluate:
+        from tcclip.evaluate import evaluate_protocol
+        metrics.update(evaluate_protocol(unwrap(model), cfg, bench, splits=splits, dist=dist, progress=progress))
+        if cfg.eval.wise_ft > 0:
+            from tcclip.evaluate import wise_ft_model
+            initial = make_model(cfg, classnames).state_dict()
+            ensembled = wise_ft_model(unwrap(model), initial, cfg.eval.wise_ft)
+            metrics[f"wise_ft_{cfg.eval.wise_ft:g}"] = evaluate_protocol(ensembled, cfg, bench, splits=splits, dist=dist,
+                                                                         progress=progress)
+    if dist.is_main:
+        (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, default=float) + "\n")
+    return metrics
