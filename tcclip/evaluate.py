@@ -24,7 +24,7 @@ from .train import (Benchmark, DistInfo, SplitSpec, all_reduce_sum, autocast_set
 # %% auto 0
 __all__ = ['WISE_FT_KEEP_FINETUNED', 'multiview_probs', 'ClassificationCounts', 'evaluate_split', 'evaluate_spec',
            'harmonic_mean', 'evaluate_protocol', 'summarize_runs', 'wise_ft_state_dict', 'wise_ft_model',
-           'wise_ft_sweep']
+           'wise_ft_sweep', 'config_for_checkpoint', 'load_for_eval']
 
 # %% ../nbs/21_evaluate.ipynb
 def multiview_probs(model: nn.Module, video: torch.Tensor, max_clips: int | None = None) -> torch.Tensor:
@@ -118,7 +118,7 @@ def evaluate_spec(model: nn.Module, cfg: RunConfig, spec: SplitSpec, *, dist: Di
     dataset = make_dataset(cfg, spec, train=False)
     unwrap(model).set_classnames(list(dataset.classes))
     out = evaluate_split(model, dataset, batch_size=cfg.data.test_batch_size, num_workers=cfg.data.num_workers,
-                         dist=dist, precision=cfg.optim.precision, families=spec.families, progress=progress,
+                         dist=dist, precision=cfg.optim.precision, families=spec.families(list(dataset.classes)), progress=progress,
                          desc=spec.name)
     return {"split": spec.name, "views": f"{cfg.eval.num_clip}x{cfg.eval.num_crop}", "llm_labels": spec.llm_labels, **out}
 
@@ -220,3 +220,35 @@ def wise_ft_sweep(finetuned: nn.Module, initial_state: Mapping[str, torch.Tensor
         m = wise_ft_model(finetuned, initial_state, w, keep_finetuned)
         rows.append({"w": w, "finetune_top1": evaluate_finetune(m)["top1"], "zero_shot_top1": evaluate_zero_shot(m)["top1"]})
     return rows
+
+# %% ../nbs/21_evaluate.ipynb
+def config_for_checkpoint(cfg: RunConfig, ck_config: Mapping | None) -> RunConfig:
+    "`cfg` with the model section and clip geometry (frames, input size) of the checkpoint's stored config."
+    import dataclasses
+    if not ck_config: return cfg
+    stored = RunConfig.from_dict(ck_config)
+    data = dataclasses.replace(cfg.data, num_frames=stored.data.num_frames, input_size=stored.data.input_size)
+    return dataclasses.replace(cfg, model=dict(stored.model), data=data)
+
+def load_for_eval(checkpoint: str | os.PathLike, cfg: RunConfig, *, official: bool = False,
+                  classnames: Sequence[str] | None = None) -> tuple[nn.Module, RunConfig]:
+    "(model in eval mode, effective config) for `checkpoint`; see above."
+    from tcclip.train import load_checkpoint, make_model
+    path = Path(checkpoint)
+    if not path.is_file(): raise FileNotFoundError(f"checkpoint not found: {path}")
+    if official:
+        from tcclip.official import from_official_checkpoint
+        m = cfg.model
+        names = list(classnames or ["placeholder"])
+        model = from_official_checkpoint(path, names, kind=m.get("kind", "tc-clip"), arch=m.get("arch", "ViT-B-16"),
+                                         num_frames=cfg.data.num_frames, new_classes=True,
+                                         clip_weights=m.get("pretrained") or None)
+        return model.eval(), cfg
+    ck = load_checkpoint(path)
+    if "model" not in ck or "classnames" not in ck:
+        raise KeyError(f"{path} is not a tcclip checkpoint (needs 'model' and 'classnames'; use --official for the "
+                       "authors' checkpoints)")
+    cfg = config_for_checkpoint(cfg, ck.get("config"))
+    model = make_model(cfg, ck["classnames"] if classnames is None else classnames)
+    model.load_state_dict(ck["model"])
+    return model.eval(), cfg

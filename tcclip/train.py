@@ -24,7 +24,7 @@ from torch import nn
 from .config import RunConfig
 
 # %% auto 0
-__all__ = ['ROLE_ALIASES', 'keyword_rule', 'default_lr_10x_rule', 'parameter_groups', 'build_optimizer', 'warmup_cosine_lr',
+__all__ = ['keyword_rule', 'default_lr_10x_rule', 'parameter_groups', 'build_optimizer', 'warmup_cosine_lr',
            'WarmupCosineSchedule', 'video_text_loss', 'autocast_settings', 'DistInfo', 'init_distributed',
            'all_reduce_sum', 'seed_everything', 'ResumableSampler', 'get_rng_state', 'set_rng_state', 'save_checkpoint',
            'load_checkpoint', 'unwrap', 'TrainState', 'StopTraining', 'fit', 'SplitSpec', 'Benchmark',
@@ -406,9 +406,6 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
     return {"history": state.history, "step": state.step, "epoch": state.epoch, "skipped": sorted(skipped)}
 
 # %% ../nbs/20_train.ipynb
-ROLE_ALIASES: dict[str, tuple[str, ...]] = {"k400": ("k400", "kinetics400"), "k600": ("k600", "kinetics600"),
-                                            "hmdb": ("hmdb", "hmdb51"), "ucf": ("ucf", "ucf101"), "ssv2": ("ssv2",)}
-
 @dataclass(frozen=True)
 class SplitSpec:
     "One split ready for `tcclip.data.VideoDataset`: videos under `root`, the split and label files."
@@ -418,78 +415,61 @@ class SplitSpec:
     split_file: Path
     labels_file: Path
     llm_labels: bool = False
-    families: tuple | None = None       # family of each class id, when the benchmark provides them
+    family_of: Mapping | None = None     # class name -> family, when the benchmark provides families
+
+    def families(self, classnames: Sequence[str]) -> list[str] | None:
+        "Family of each class (LLM texts are matched by the name before their first colon), or None."
+        if not self.family_of: return None
+        out = [self.family_of.get(c, self.family_of.get(c.partition(":")[0].strip())) for c in classnames]
+        return None if any(f is None for f in out) else out
+
+def _family_map(spec: Mapping) -> dict | None:
+    "class name -> family from a manifest entry's `families` ({family: [names]} or {name: family})."
+    fam = spec.get("families")
+    if not isinstance(fam, Mapping) or not fam: return None
+    if all(isinstance(v, (list, tuple)) for v in fam.values()):
+        return {str(n): str(f) for f, names in fam.items() for n in names}
+    return {str(k): str(v) for k, v in fam.items()}
 
 class Benchmark:
-    "A manifest (REAL_DATA_FILES schema) + the folder its relative paths start from + video-root overrides."
-    def __init__(self, manifest: Mapping, base_dir: str | os.PathLike, roots: Mapping[str, str] | None = None,
-                 source: str = "benchmark"):
-        self.manifest, self.base_dir, self.roots, self.source = dict(manifest), Path(base_dir), dict(roots or {}), source
+    "A loaded manifest (absolute paths) with the protocol-level lookups the trainer and evaluators need."
+    def __init__(self, manifest: Mapping):
+        self.manifest = manifest
+        self.source = manifest.get("path", "benchmark.json")
 
     @classmethod
     def load(cls, path: str | os.PathLike, roots: Mapping[str, str] | None = None) -> "Benchmark":
-        "From a folder holding `benchmark.json`, the JSON itself, or a folder in the authors' layout (no manifest)."
+        "From a folder holding `benchmark.json` (or the file); `roots` overrides video roots per role."
+        from tcclip.data import load_manifest
         path = Path(path)
-        if path.is_file(): return cls(json.loads(path.read_text()), path.parent, roots, str(path))
-        if (path / "benchmark.json").is_file():
-            return cls(json.loads((path / "benchmark.json").read_text()), path, roots, str(path / "benchmark.json"))
-        if (path / "datasets_splits").is_dir() or (path / "labels").is_dir():
-            from tcclip.data import REAL_DATA_FILES
-            return cls(REAL_DATA_FILES, path, roots, f"{path} (authors' layout)")
-        raise FileNotFoundError(f"no benchmark at {path}: expected benchmark.json or the authors' labels/ and "
-                                "datasets_splits/ folders (build the synthetic one with `tcclip data synth`)")
+        if not (path.is_file() or (path / "benchmark.json").is_file()):
+            raise FileNotFoundError(f"no benchmark.json at {path}: build the synthetic benchmark with `tcclip data synth "
+                                    f"{path}`, or write one for the real datasets with tcclip.data.write_real_manifest")
+        roots = {k: v for k, v in (roots or {}).items() if v}
+        return cls(load_manifest(path, roots or None))
 
-    def datasets(self) -> dict[str, Mapping]:
-        return {k: v for k, v in self.manifest.items() if isinstance(v, Mapping) and "ann_files" in v}
-
-    def entry(self, role: str) -> tuple[str, Mapping]:
-        "The manifest key and entry of dataset `role`."
-        sets = self.datasets()
-        for key in ROLE_ALIASES.get(role, (role,)):
-            if key in sets: return key, sets[key]
-        raise KeyError(f"{self.source}: no dataset {role!r} (has: {', '.join(sets)})")
-
-    def video_root(self, role: str) -> Path:
-        key, entry = self.entry(role)
-        for k in ROLE_ALIASES.get(role, (role,)):
-            if k in self.roots: return Path(self.roots[k])
-        root = entry.get("root")
-        return self.base_dir / root if root else self.base_dir
+    @property
+    def datasets(self) -> Mapping: return self.manifest["datasets"]
 
     def has_file(self, role: str, kind: str, key: str) -> bool:
-        return key in self.entry(role)[1].get(kind, {})
-
-    def file(self, role: str, kind: str, key: str, **fmt) -> Path:
-        "Absolute path of `label_files` / `ann_files` entry `key` of `role` (placeholders filled from `fmt`)."
-        name, entry = self.entry(role)
-        files = entry.get(kind, {})
-        if key not in files: raise KeyError(f"{self.source}: dataset {name!r} has no {kind} entry {key!r} (has: {', '.join(files)})")
-        rel = str(files[key]).format(**fmt)
-        return self.base_dir / rel
-
-    def families(self, role: str, label_key: str) -> tuple | None:
-        "Class families of a label set, when the manifest lists them (`families: {label_key: [family per class]}`)."
-        fam = self.entry(role)[1].get("families")
-        if isinstance(fam, Mapping) and label_key in fam: return tuple(fam[label_key])
-        return None
+        return role in self.datasets and key in self.datasets[role].get(kind, {})
 
     def spec(self, role: str, split_key: str, label_key: str, name: str, llm: bool = False, **fmt) -> SplitSpec:
         "A `SplitSpec`; with `llm=True` the `<label_key>_llm` (or `llm`) class texts are used where they exist."
+        from tcclip.data import manifest_files
         use_llm = False
         if llm:
             llm_key = "llm" if label_key == "default" else f"{label_key}_llm"
             if self.has_file(role, "label_files", llm_key): label_key, use_llm = llm_key, True
-        fam = self.families(role, label_key.removesuffix("_llm") if use_llm else label_key)
-        if fam is None and use_llm: fam = self.families(role, "default" if label_key == "llm" else label_key.removesuffix("_llm"))
-        return SplitSpec(role, name, self.video_root(role), self.file(role, "ann_files", split_key, **fmt),
-                         self.file(role, "label_files", label_key, **fmt), use_llm, fam)
+        root, split_file, labels_file = manifest_files(self.manifest, role, split_key, label_key, **fmt)
+        return SplitSpec(role, name, root, split_file, labels_file, use_llm, _family_map(self.datasets[role]))
 
 def benchmark_from_config(cfg: RunConfig, build_if_missing: bool = True) -> Benchmark:
     "The benchmark of `cfg.data`; the synthetic one is generated first if `synth_preset` is set and it is missing."
     d = cfg.data
-    if not d.benchmark: raise ValueError("data.benchmark is not set (a folder with benchmark.json or the authors' files)")
+    if not d.benchmark: raise ValueError("data.benchmark is not set (a folder with benchmark.json)")
     path = Path(d.benchmark)
-    if not path.exists() and build_if_missing and d.synth_preset:
+    if not (path / "benchmark.json").is_file() and build_if_missing and d.synth_preset:
         from tcclip.synth import build_benchmark
         build_benchmark(path, preset=d.synth_preset, seed=d.synth_seed)
     return Benchmark.load(path, d.roots)
