@@ -4,7 +4,7 @@
 
 # %% auto 0
 __all__ = ['PAPER_DIR_ENV', 'COLUMNS', 'KEYS', 'TEXT_METRICS', 'paper_dir', 'available_tables', 'load_paper_table',
-           'load_paper_tables', 'load_methods', 'compare', 'to_markdown_table']
+           'load_paper_tables', 'load_methods', 'compare', 'to_markdown_table', 'write_table']
 
 # %% ../nbs/32_paper.ipynb
 import math
@@ -208,3 +208,28 @@ def to_markdown_table(df: pd.DataFrame, columns: Sequence[str] | None = None, di
         cells = [_fmt_cell(x, digits, missing, c in signed) for c, x in zip(columns, row)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+# %% ../nbs/32_paper.ipynb
+def write_table(number: int, ours: pd.DataFrame, out_dir: str | os.PathLike, *, title: str = "",
+                notes: Sequence[str] = (), on: Sequence[str] = KEYS, digits: int = 1,
+                paper: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Compare `ours` with the paper's table `number` and write `out_dir/tableNN.csv` and `tableNN.md`.
+    `ours` needs the key columns `on` and `value`; returns the comparison. `paper` overrides the paper rows
+    (e.g. a subset of the table)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ours = ours.copy()
+    for column in on:
+        if column not in ours.columns:
+            ours[column] = pd.NA if column in _INT_KEYS else ""
+    table = compare(load_paper_table(number) if paper is None else paper, ours, on=on)
+    stem = f"table{number:02d}"
+    table.to_csv(out / f"{stem}.csv", index=False)
+    shown = [c for c in on if table[c].astype(str).str.len().gt(0).any() and not table[c].isna().all()]
+    body = to_markdown_table(table, [*shown, "paper", "paper_std", "ours", "diff", "reproduced"], digits=digits)
+    lines = [f"# Table {number}" + (f": {title}" if title else ""), ""]
+    lines += [f"- {n}" for n in notes] + ([""] if notes else [])
+    lines += ["`paper`: the paper's value; `ours`: this run; `diff` = ours - paper; rows with `reproduced` = no are "
+              "methods tcclip does not implement (paper numbers only).", "", body]
+    (out / f"{stem}.md").write_text("\n".join(lines), encoding="utf-8")
+    return table
