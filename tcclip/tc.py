@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .tokens import MERGERS, SEED_SELECTORS, gather_seeds, num_seeds, source_map
+from .tokens import MERGERS, SEED_SELECTORS, gather_seeds, num_seeds, seed_columns, source_map
 
 # %% auto 0
 __all__ = ['REFERENCE_BUILDERS', 'split_heads', 'merge_heads', 'project_qkv', 'project_kv', 'group_bias_mask', 'attend',
@@ -139,7 +139,7 @@ class TCVisionEncoder(nn.Module):
         `trace_source`, `source [B, k, T*Np]`."""
         x = self.embed(video)
         B, T, N, D = x.shape
-        H, ctx, seeds, out = self.heads, None, [], {}
+        H, L, ctx, seeds, out = self.heads, self.num_layers, None, [], {}
         for l, block in enumerate(self.transformer.resblocks):
             h = block.ln_1(x)
             q, k, v = (split_heads(t, H) for t in project_qkv(block.attn, h))  # [B, T, H, N, hd]
@@ -151,20 +151,29 @@ class TCVisionEncoder(nn.Module):
             if str(l) in self.local_global_bias and keys.shape[-2] > n_local:
                 mask = group_bias_mask(self.local_global_bias[str(l)], n_local, keys.shape[-2] - n_local).to(q.dtype)
             q = q.reshape(B * T, H, N, -1)
-            attn_out = merge_heads(attend(q, keys, values, mask, explicit=explicit_attention)).reshape(B, T, N, D)
-            x = x + block.ls_1(block.attn.out_proj(attn_out))
             if self.tc:
                 probs = cls_attention(q[:, :, :1], keys, mask)[..., 1:N].reshape(B, T, H, N - 1)
                 seed_index = self.select_seeds(probs, self.n_seed)
                 seeds.append(seed_index)
+            if l == L - 1:
+                # last layer: only [CLS] and the seed patches are read afterwards, so only they are queried and
+                # only [CLS] (and the context tokens) go through the FFN; the numbers are those of the full layer
+                rows = torch.zeros(B, T, 1, dtype=torch.long, device=x.device)
+                if self.produces[l]: rows = torch.cat([rows, seed_index + 1], dim=-1)
+                q = q.gather(2, rows.reshape(B * T, 1, -1, 1).expand(-1, H, -1, q.shape[-1]))
+                x = x.gather(2, rows.unsqueeze(-1).expand(-1, -1, -1, D))
+            attn_out = merge_heads(attend(q, keys, values, mask, explicit=explicit_attention)).reshape(B, T, -1, D)
+            x = x + block.ls_1(block.attn.out_proj(attn_out))
             if self.produces[l]:
-                seed_tokens, columns = gather_seeds(x[:, :, 1:], seed_index)
+                if l == L - 1: seed_tokens, columns = x[:, :, 1:].reshape(B, -1, D), seed_columns(seed_index, N - 1)
+                else: seed_tokens, columns = gather_seeds(x[:, :, 1:], seed_index)
                 merged = self.merge(seed_tokens, self.context_tokens, self.merge_r)
                 new_ctx = merged.tokens
                 new_ctx = new_ctx + block.ls_2(block.mlp(block.ln_2(new_ctx)))
+            if l == L - 1: x = x[:, :, :1]
             x = x + block.ls_2(block.mlp(block.ln_2(x)))
             ctx = new_ctx if self.produces[l] else None
-            if ctx is not None and l + 1 < self.num_layers and not self.consumes[l + 1]: ctx = None
+            if ctx is not None and l + 1 < L and not self.consumes[l + 1]: ctx = None
         out["cls_tokens"] = self.ln_post(x[:, :, 0]) @ self.proj
         if self.tc:
             out["context_tokens"] = self.ln_post(new_ctx) @ self.proj

@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 
 # %% auto 0
-__all__ = ['SEED_SELECTORS', 'MERGERS', 'num_seeds', 'select_seeds_cls_attention', 'gather_seeds', 'merge_schedule', 'MergeStep',
-           'bipartite_merge_step', 'Merged', 'merge_bipartite', 'source_map']
+__all__ = ['SEED_SELECTORS', 'MERGERS', 'num_seeds', 'select_seeds_cls_attention', 'seed_columns', 'gather_seeds',
+           'merge_schedule', 'MergeStep', 'bipartite_merge_step', 'Merged', 'merge_bipartite', 'source_map']
 
 # %% ../nbs/02_tokens.ipynb
 def num_seeds(num_patches: int, seed_ratio: float) -> int:
@@ -31,12 +31,15 @@ SEED_SELECTORS: dict[str, Callable[[torch.Tensor, int], torch.LongTensor]] = {
     "cls-attention": select_seeds_cls_attention,
 }
 
+def seed_columns(seed_index: torch.LongTensor, num_patches: int) -> torch.LongTensor:
+    "Flat column `t*Np + p` in `[0, T*Np)` of each seed, frame-major: `[B, T*n_seed]` (used by the source map)."
+    B, T, _ = seed_index.shape
+    return (seed_index + torch.arange(T, device=seed_index.device).view(1, T, 1) * num_patches).reshape(B, -1)
+
 def gather_seeds(patches: torch.Tensor, seed_index: torch.LongTensor) -> tuple[torch.Tensor, torch.LongTensor]:
-    """Seed tokens `[B, T*n_seed, D]` in frame-major order from `patches [B, T, Np, D]`, and their flat
-    column `t*Np + p` in `[0, T*Np)` (used by the source map)."""
+    "Seed tokens `[B, T*n_seed, D]` in frame-major order from `patches [B, T, Np, D]`, and their `seed_columns`."
     B, T, Np, D = patches.shape
-    flat = seed_index + torch.arange(T, device=patches.device).view(1, T, 1) * Np
-    flat = flat.reshape(B, -1)
+    flat = seed_columns(seed_index, Np)
     tokens = patches.reshape(B, T * Np, D).gather(1, flat.unsqueeze(-1).expand(-1, -1, D))
     return tokens, flat
 

@@ -72,7 +72,9 @@ class CachedTextMixin:
         self._cache, self._cache_key, self._names_version = None, None, 0
 
     def _param_key(self):
-        return tuple((id(p), p.data_ptr(), p.dtype, p._version) for p in self.parameters()) + (self._names_version,)
+        # inference-mode tensors cannot be reused by autograd later, so the mode is part of the key
+        return tuple((id(p), p.data_ptr(), p.dtype, p._version) for p in self.parameters()) + (
+            self._names_version, torch.is_inference_mode_enabled())
 
     def _cached(self, compute):
         params_need_grad = torch.is_grad_enabled() and any(p.requires_grad for p in self.parameters())
