@@ -27,10 +27,11 @@ __all__ = ['CLIP_MEAN', 'CLIP_STD', 'IMAGENET_MEAN', 'IMAGENET_STD', 'REAL_DATA_
            'MANIFEST_FORMAT', 'DataFormatError', 'VideoRecord', 'read_split', 'write_split', 'split_llm_label',
            'read_labels', 'write_labels_csv', 'write_labels_json', 'describe_real_splits', 'train_frame_indices',
            'test_frame_indices', 'center_crop_box', 'three_crop_boxes', 'multi_scale_crop_box', 'resized_shape',
-           'crop_resize', 'VideoTransformConfig', 'color_jitter_clip', 'transform_clip', 'VideoDecodeError',
-           'video_num_frames', 'read_frames', 'write_video', 'VideoDataset', 'collate_videos', 'seed_worker',
-           'build_loader', 'MixupCutmix', 'VideoCheckReport', 'check_video', 'check_videos', 'format_check_report',
-           'load_manifest', 'manifest_files', 'manifest_dataset', 'write_real_manifest', 'benchmark_loading']
+           'crop_resize', 'VideoTransformConfig', 'hue_rotation_matrix', 'color_jitter_clip', 'transform_clip',
+           'VideoDecodeError', 'video_num_frames', 'read_frames', 'write_video', 'VideoDataset', 'collate_videos',
+           'seed_worker', 'build_loader', 'MixupCutmix', 'VideoCheckReport', 'check_video', 'check_videos',
+           'format_check_report', 'load_manifest', 'manifest_files', 'manifest_dataset', 'write_real_manifest',
+           'benchmark_loading']
 
 # %% ../nbs/10_data.ipynb
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -380,17 +381,19 @@ def resized_shape(height: int, width: int, short_side: int) -> tuple[int, int]:
 
 
 def crop_resize(frames: torch.Tensor, boxes: Sequence[Box], scale: float, out_size: int) -> torch.Tensor:
-    """Cut every box out of every frame and resample it to `out_size x out_size` in one `roi_align` call.
+    """Cut every box out of every frame and resample it to `out_size x out_size` in one interpolation.
 
-    `frames`: `[T, 3, H, W]` float; boxes are in a frame resized by `scale`, so they are mapped back to original
-    pixels first. Returns `[len(boxes), T, 3, out_size, out_size]`."""
-    from torchvision.ops import roi_align
-    t = frames.shape[0]
-    b = torch.tensor([[left, top, left + w, top + h] for top, left, h, w in boxes], dtype=frames.dtype) / scale
-    rois = torch.cat([torch.arange(t, dtype=frames.dtype).repeat(len(boxes))[:, None],
-                      b.repeat_interleave(t, dim=0)], dim=1)
-    out = roi_align(frames, rois, output_size=(out_size, out_size), spatial_scale=1.0, sampling_ratio=-1, aligned=True)
-    return out.view(len(boxes), t, *out.shape[1:])
+    `frames`: `[T, 3, H, W]` uint8. The boxes live in the frame resized by `scale`; they are mapped back to original
+    pixels (rounded, as the authors' integer crops are) and resampled with antialiased bilinear interpolation,
+    which torch runs on uint8 directly. Returns `[len(boxes), T, 3, out_size, out_size]` uint8."""
+    h, w = frames.shape[-2:]
+    views = []
+    for top, left, bh, bw in boxes:
+        t0, l0 = min(h - 1, max(0, round(top / scale))), min(w - 1, max(0, round(left / scale)))
+        t1, l1 = min(h, max(t0 + 1, round((top + bh) / scale))), min(w, max(l0 + 1, round((left + bw) / scale)))
+        crop = frames[..., t0:t1, l0:l1].contiguous()
+        views.append(F.interpolate(crop, size=(out_size, out_size), mode="bilinear", align_corners=False, antialias=True))
+    return torch.stack(views)
 
 # %% ../nbs/10_data.ipynb
 @dataclass
@@ -415,17 +418,40 @@ class VideoTransformConfig:
             raise ValueError(f"need input_size >= 1 and resize_ratio >= 1, got {self.input_size}, {self.resize_ratio}")
 
 
+_LUMA = (0.2989, 0.587, 0.114)  # torchvision's grayscale weights
+_RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+
+
+def hue_rotation_matrix(shift: float) -> torch.Tensor:
+    "3x3 RGB matrix that turns hue by `shift` of a full turn (a rotation of the chroma plane in YIQ space)."
+    a = -2 * math.pi * shift  # sign chosen so that a positive shift turns red towards yellow, as torchvision does
+    rot = torch.tensor([[1.0, 0.0, 0.0], [0.0, math.cos(a), -math.sin(a)], [0.0, math.sin(a), math.cos(a)]])
+    return torch.linalg.inv(_RGB_TO_YIQ) @ rot @ _RGB_TO_YIQ
+
+
 def color_jitter_clip(clip: torch.Tensor, strength: Sequence[float], rng: np.random.Generator) -> torch.Tensor:
-    "Brightness/contrast/saturation/hue jitter of a `[..., 3, H, W]` clip in [0, 1], one draw for all frames."
-    import torchvision.transforms.v2.functional as TF
+    """Brightness/contrast/saturation/hue jitter of a `[..., 3, H, W]` clip in [0, 1], one draw for all frames.
+
+    Factors are drawn as torchvision's `ColorJitter` draws them (brightness/contrast/saturation in
+    `[max(0, 1 - x), 1 + x]`, hue shift in `[-x, x]`) and applied in a random order, each result clipped to [0, 1].
+    All four are linear colour maps here; hue is a rotation in YIQ space instead of an HSV round trip (close to
+    it, and ten times cheaper on a whole clip)."""
     brightness, contrast, saturation, hue = strength
-    ops = [(TF.adjust_brightness, brightness, 1.0), (TF.adjust_contrast, contrast, 1.0),
-           (TF.adjust_saturation, saturation, 1.0), (TF.adjust_hue, hue, 0.0)]
+    luma = torch.tensor(_LUMA, dtype=clip.dtype).view(3, 1, 1)
     for k in rng.permutation(4):
-        fn, amount, centre = ops[k]
-        if amount <= 0: continue
-        lo = max(0.0, centre - amount) if centre else -amount
-        clip = fn(clip, float(rng.uniform(lo, centre + amount)))
+        if k == 0 and brightness > 0:
+            clip = clip * float(rng.uniform(max(0.0, 1 - brightness), 1 + brightness))
+        elif k == 1 and contrast > 0:  # towards each frame's mean grey level
+            mean = (clip * luma).sum(-3, keepdim=True).mean((-2, -1), keepdim=True)
+            clip = torch.lerp(mean.expand_as(clip), clip, float(rng.uniform(max(0.0, 1 - contrast), 1 + contrast)))
+        elif k == 2 and saturation > 0:  # towards each pixel's grey level
+            grey = (clip * luma).sum(-3, keepdim=True)
+            clip = torch.lerp(grey.expand_as(clip), clip, float(rng.uniform(max(0.0, 1 - saturation), 1 + saturation)))
+        elif k == 3 and hue > 0:
+            m = hue_rotation_matrix(float(rng.uniform(-hue, hue))).to(clip.dtype)
+            clip = torch.einsum("ij,...jhw->...ihw", m, clip)
+        else: continue
+        clip = clip.clamp(0, 1)
     return clip
 
 
@@ -450,11 +476,11 @@ def transform_clip(frames: np.ndarray, cfg: VideoTransformConfig, *, train: bool
         boxes = [box]
     else:
         boxes = [center_crop_box(rh, rw, size)] if num_crop == 1 else three_crop_boxes(rh, rw, size)
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div_(255)
-    x = crop_resize(x, boxes, scale, size)  # [num_crop, N, 3, S, S]
+    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)   # uint8 [N, 3, H, W]
+    x = crop_resize(x, boxes, scale, size).float().div_(255)                 # [num_crop, N, 3, S, S]
     if train:
         if cfg.flip and rng.random() < 0.5: x = x.flip(-1)
-        if rng.random() < cfg.color_jitter: x = color_jitter_clip(x, cfg.jitter, rng).clamp_(0, 1)
+        if rng.random() < cfg.color_jitter: x = color_jitter_clip(x, cfg.jitter, rng)
         if rng.random() < cfg.grayscale:
             x = (x * torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(-3, keepdim=True).expand_as(x)
     mean = torch.tensor(cfg.mean).view(3, 1, 1)
