@@ -45,6 +45,7 @@ class DataConfig:
     mixup_switch_prob: float = 0.5
     color_jitter: float = 0.8
     gray_scale: float = 0.2
+    flip: bool = True                   # random horizontal flips in training (never for SSv2, as the authors)
     llm_labels: bool = False
 
 @dataclass(frozen=True)

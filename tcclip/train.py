@@ -510,7 +510,7 @@ def video_transform(cfg: RunConfig, role: str, train: bool):
     "`tcclip.data.VideoTransformConfig` of the run (no flips for SSv2, whose classes depend on left/right)."
     from tcclip.data import VideoTransformConfig
     d = cfg.data
-    return VideoTransformConfig(input_size=d.input_size, flip=role != "ssv2", color_jitter=d.color_jitter if train else 0.0,
+    return VideoTransformConfig(input_size=d.input_size, flip=d.flip and role != "ssv2", color_jitter=d.color_jitter if train else 0.0,
                                 grayscale=d.gray_scale if train else 0.0)
 
 def make_dataset(cfg: RunConfig, spec: SplitSpec, train: bool):
