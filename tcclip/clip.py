@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import os
+import pickle
 import re
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -52,6 +53,11 @@ def read_state_dict(source: str | os.PathLike | Mapping, *, envelope_keys: Seque
         path = Path(source)
         if not path.is_file(): raise FileNotFoundError(f"weights file not found: {path}")
         try: obj = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as err:
+            raise ValueError(
+                f"{path} holds objects other than tensors and plain containers (e.g. a pickled config), which "
+                f"weights_only=True refuses. If you trust the file, extract the state dict once with "
+                f"torch.save(torch.load(path, weights_only=False)['model'], new_path). Loader said: {str(err)[:300]}") from None
         except RuntimeError as err:
             if "TorchScript" not in str(err) and "constants.pkl" not in str(err): raise
             obj = torch.jit.load(str(path), map_location="cpu").state_dict()

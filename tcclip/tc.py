@@ -113,6 +113,7 @@ class TCVisionEncoder(nn.Module):
         if positional_embedding == "space-time":
             self.positional_embedding_time = nn.Parameter(
                 self.positional_embedding.detach().clone().unsqueeze(0).repeat(num_frames, 1, 1))
+            self.positional_embedding.requires_grad_(False)   # unused now; frozen so DDP sees no unused trainable params
 
     def embed(self, video: torch.Tensor) -> torch.Tensor:
         "Patch + [CLS] + positional embedding and `ln_pre`: `[B, T, 3, H, W]` -> `[B, T, N, D]`."
