@@ -262,9 +262,11 @@ def render_video(colour: tuple[int, int, int] | None, shape: str | None, motion:
         d_motion = "moving slowly" if rng.random() < 0.5 else "staying still"
         draw(trajectory(d_motion, num_frames, rng, size=rng.uniform(0.04, 0.07)), d_shape, d_rgb)
     rgb = np.clip(np.array(colour) + rng.uniform(-15, 15, 3), 0, 255)
-    draw(trajectory(motion, num_frames, rng), shape, rgb)
-    if motion == "two":  # a second copy of the same object elsewhere
-        draw(trajectory("staying still", num_frames, rng), shape, rgb)
+    main = trajectory(motion, num_frames, rng)
+    draw(main, shape, rgb)
+    if motion == "two":  # a second copy of the same object, the farthest of a few candidate places
+        others = [trajectory("staying still", num_frames, rng, size=main.size[0]) for _ in range(8)]
+        draw(max(others, key=lambda o: np.hypot(o.cx[0] - main.cx[0], o.cy[0] - main.cy[0])), shape, rgb)
     frames += 3.0 * rng.standard_normal(frames.shape[:3], dtype=np.float32)[..., None]  # sensor noise, every frame differs
     return np.clip(np.rint(frames), 0, 255).astype(np.uint8)
 
@@ -574,8 +576,8 @@ def build_benchmark(out_dir: str | os.PathLike, preset: str | SynthPreset = "smo
                     workers: int | None = None, overwrite: bool = False, verbose: bool = False) -> dict[str, Any]:
     """Render the synthetic benchmark into `out_dir` and return its manifest (also written as `benchmark.json`).
 
-    `preset` is `"smoke"`, `"mini"` or a `SynthPreset`. `workers` processes render in parallel (default: up to 2,
-    the CPU count); the files do not depend on it. An `out_dir` that already holds a build of the same preset,
+    `preset` is `"smoke"`, `"mini"` or a `SynthPreset`. `workers` processes render in parallel (default: the
+    usable CPU cores, at most 8); the files do not depend on it. An `out_dir` that already holds a build of the same preset,
     seed and generator version is reused; a different build there raises unless `overwrite=True` (which only ever
     deletes a folder holding a `benchmark.json`)."""
     if isinstance(preset, str):
@@ -600,7 +602,9 @@ def build_benchmark(out_dir: str | os.PathLike, preset: str | SynthPreset = "smo
     tmp.mkdir(parents=True)
     try:
         jobs = [(job, str(tmp), preset, seed) for _, job in sorted(pl.jobs.items())]
-        workers = min(2, os.cpu_count() or 1) if workers is None else workers
+        if workers is None:
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            workers = min(8, cores)
         if workers > 1:
             with multiprocessing.get_context("fork" if os.name == "posix" else "spawn").Pool(workers) as pool:
                 sizes = pool.map(_render_job, jobs, chunksize=16)
