@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -186,6 +187,7 @@ def write_labels_json(label_file: str | os.PathLike, texts: Sequence[str]) -> Pa
 REAL_DATA_FILES: dict[str, dict[str, Any]] = {
     "k400": {
         "authors_name": "kinetics400",
+        "hflip": True,
         "num_classes": {"default": 400, "base": 200, "novel": 200, "temporal": 32, "static": 32},
         "label_files": {
             "default": "labels/kinetics_400_labels.csv",
@@ -211,6 +213,7 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
     },
     "k600": {
         "authors_name": "kinetics600",
+        "hflip": True,
         "num_classes": {"default": 160},
         "label_files": {
             **{f"val{i}": f"labels/ZS_split{i}_K600.csv" for i in (1, 2, 3)},
@@ -220,6 +223,7 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
     },
     "hmdb": {
         "authors_name": "hmdb51",
+        "hflip": True,
         "num_classes": {"default": 51, "base": 26, "novel": 25},
         "label_files": {
             "default": "labels/hmdb_51_labels.csv",
@@ -239,6 +243,7 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
     },
     "ucf": {
         "authors_name": "ucf101",
+        "hflip": True,
         "num_classes": {"default": 101, "base": 51, "novel": 50},
         "label_files": {
             "default": "labels/ucf_101_labels.csv",
@@ -258,6 +263,7 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
     },
     "ssv2": {
         "authors_name": "ssv2",
+        "hflip": False,  # left/right matters in SSv2; the authors train without flips
         "num_classes": {"default": 174, "base": 87, "novel": 87, "temporal": 18, "static": 16},
         "label_files": {
             "default": "labels/ssv2_labels.csv",
@@ -848,10 +854,16 @@ def manifest_files(manifest: dict[str, Any], role: str, split: str, labels: str 
 
 def manifest_dataset(manifest: dict[str, Any], role: str, split: str, labels: str = "default", *,
                      shot: int | None = None, base: int | None = None, split_no: int | None = None,
-                     **dataset_kwargs) -> VideoDataset:
-    "`VideoDataset` for one role/split/label key of a manifest (keyword arguments go to `VideoDataset`)."
+                     transform: VideoTransformConfig | None = None, **dataset_kwargs) -> VideoDataset:
+    """`VideoDataset` for one role/split/label key of a manifest (other keyword arguments go to `VideoDataset`).
+
+    A role marked `"hflip": false` turns horizontal flips off whatever `transform` says: mirroring a clip of SSv2,
+    or of a synthetic "moving left" / "rotating clockwise" class, turns it into another class."""
     root, split_file, label_file = manifest_files(manifest, role, split, labels, shot=shot, base=base, split_no=split_no)
-    return VideoDataset(root, split_file, label_file, **dataset_kwargs)
+    transform = transform if transform is not None else VideoTransformConfig()
+    if not manifest["datasets"][role].get("hflip", True):
+        transform = dataclasses.replace(transform, flip=False)
+    return VideoDataset(root, split_file, label_file, transform=transform, **dataset_kwargs)
 
 
 def write_real_manifest(out_dir: str | os.PathLike, files_root: str | os.PathLike,
@@ -864,7 +876,7 @@ def write_real_manifest(out_dir: str | os.PathLike, files_root: str | os.PathLik
     datasets = {}
     for role, root in roots.items():
         spec = REAL_DATA_FILES[role]
-        datasets[role] = {"root": str(Path(root).resolve()), "authors_name": spec["authors_name"],
+        datasets[role] = {"root": str(Path(root).resolve()), "authors_name": spec["authors_name"], "hflip": spec["hflip"],
                           "num_classes": dict(spec["num_classes"]),
                           "label_files": {k: str(files_root / v) for k, v in spec["label_files"].items()},
                           "ann_files": {k: str(files_root / v) for k, v in spec["ann_files"].items()}}

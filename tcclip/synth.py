@@ -442,8 +442,9 @@ def _temporal_static(pl: _Planner, role: str, prefix: str, classes: list[str], f
 def plan_benchmark(preset: SynthPreset, seed: int = 0) -> _Planner:
     "Decide every video and file of a build (no rendering)."
     pl, p = _Planner(preset, seed), preset
-    new_spec = lambda role, authors: {"root": f"videos/{role}", "authors_name": authors, "num_classes": {},
-                                      "label_files": {}, "ann_files": {}}
+    # "hflip": False -- mirroring turns "moving left" into "moving right" and clockwise into anticlockwise.
+    new_spec = lambda role, authors: {"root": f"videos/{role}", "authors_name": authors, "hflip": False,
+                                      "num_classes": {}, "label_files": {}, "ann_files": {}}
     # k400: the training set, subjects from half 0.
     units = choose_units(pl.rng, 0, p.k400_units, 2 * p.k400_units)
     classes = _class_list(units)
