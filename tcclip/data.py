@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 # %% auto 0
-__all__ = ['CLIP_MEAN', 'CLIP_STD', 'IMAGENET_MEAN', 'IMAGENET_STD', 'REAL_DATA_FILES', 'PROTOCOL_FILES', 'Box',
-           'MANIFEST_FORMAT', 'DataFormatError', 'VideoRecord', 'read_split', 'write_split', 'split_llm_label',
+__all__ = ['CLIP_MEAN', 'CLIP_STD', 'IMAGENET_MEAN', 'IMAGENET_STD', 'REAL_DATA_FILES', 'REAL_DATA_NOTES', 'PROTOCOL_FILES',
+           'Box', 'MANIFEST_FORMAT', 'DataFormatError', 'VideoRecord', 'read_split', 'write_split', 'split_llm_label',
            'read_labels', 'write_labels_csv', 'write_labels_json', 'describe_real_splits', 'train_frame_indices',
            'test_frame_indices', 'center_crop_box', 'three_crop_boxes', 'multi_scale_crop_box', 'resized_shape',
            'crop_resize', 'VideoTransformConfig', 'hue_rotation_matrix', 'color_jitter_clip', 'transform_clip',
@@ -203,6 +203,7 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
             "train": "datasets_splits/k400_splits/train.txt",
             "val": "datasets_splits/k400_splits/val.txt",
             "base_train": "datasets_splits/base2novel_splits/k400_splits/fs_base_s{base}_train.txt",
+            "base_train_prefix": "datasets_splits/base2novel_splits/k400_splits/fs_base_s{base}_train_prefix.txt",
             "base_val": "datasets_splits/base2novel_splits/k400_splits/base_val.txt",
             "novel_val": "datasets_splits/base2novel_splits/k400_splits/novel_val.txt",
             "temporal_train": "datasets_splits/temporal_static_splits/k400_splits/train_temporal32.txt",
@@ -214,10 +215,12 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
     "k600": {
         "authors_name": "kinetics600",
         "hflip": True,
-        "num_classes": {"default": 160},
+        "num_classes": {"default": 160, "all": 600},
         "label_files": {
             **{f"val{i}": f"labels/ZS_split{i}_K600.csv" for i in (1, 2, 3)},
             **{f"val{i}_llm": f"labels/labels_froster/ZS_split{i}_K600_llm.json" for i in (1, 2, 3)},
+            "all": "labels/kinetics_600_labels.csv",
+            "all_llm": "labels/labels_froster/kinetics_600_llm_labels.json",
         },
         "ann_files": {f"val{i}": f"datasets_splits/k600_splits/ZS_split{i}_K600_eval.txt" for i in (1, 2, 3)},
     },
@@ -237,6 +240,7 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
             "few_shot_train": "datasets_splits/hmdb_splits/train1_few_shot_{shot}.txt",
             **{f"val{i}": f"datasets_splits/hmdb_splits/val{i}.txt" for i in (1, 2, 3)},
             "base_train": "datasets_splits/base2novel_splits/hmdb_splits/fs_base_s{base}_train.txt",
+            "base_train_all": "datasets_splits/base2novel_splits/hmdb_splits/base_train.txt",
             "base_val": "datasets_splits/base2novel_splits/hmdb_splits/base_val.txt",
             "novel_val": "datasets_splits/base2novel_splits/hmdb_splits/novel_val.txt",
         },
@@ -285,6 +289,20 @@ REAL_DATA_FILES: dict[str, dict[str, Any]] = {
             "static_val": "datasets_splits/temporal_static_splits/ssv2_splits/validation_static16.txt",
         },
     },
+}
+# What the file names alone do not say (checked against the authors' repository listing and a copy of its files).
+REAL_DATA_NOTES: dict[str, str] = {
+    "k400.base_train": "the authors' configs name fs_base_s{base}_train.txt, but their repository ships "
+                       "fs_base_s{base}_train_prefix.txt (key base_train_prefix), whose paths start with "
+                       "train_base_s{base}/: copy or link the selected training videos into such folders, or strip "
+                       "the prefix and point the root at the training videos",
+    "k400.train": "not in the authors' repository: k400_splits/train.txt and val.txt come from ViFi-CLIP / CVDF "
+                  "(train/, replacement/ and val/ folders under the root)",
+    "k600.val": "ZS_split{1,2,3}_K600_eval.txt are named by the authors' configs but not shipped in their repository "
+                "listing; the label files are",
+    "ssv2.few_shot_train": "named by the authors' configs; not in their repository listing",
+    "hmdb.base_train_all": "the full base-class training list of split 1, from which the 16-shot lists were drawn",
+    "k600.label_files.val1_llm": "FROSTER's LLM labels exist for the three zero-shot splits and for all 600 classes",
 }
 # The paper's protocols: (dataset role, ann_files key, label_files key) for training and for evaluation. Keys may
 # hold `{shot}` (few-shot K), `{base}` (base-to-novel training split 1-3) or `{split}` (zero-shot eval split 1-3).
