@@ -303,9 +303,13 @@ def validate_config(cfg: RunConfig) -> RunConfig:
 def load_params(path: str | os.PathLike = "params.yaml", profile: str | None = None, protocol: str = "few_shot",
                 overrides: Sequence[str] = (), **selection) -> RunConfig:
     """The resolved, validated `RunConfig` of `protocol` under `profile` (default: the file's `profile:`),
-    with dotted `key=value` `overrides` applied last. `selection` may set `dataset`, `shot`, `split`."""
+    with dotted `key=value` `overrides` applied last. `selection` may set `dataset`, `shot`, `split`.
+    A relative `data.benchmark` in the file is taken relative to the file's folder."""
     raw = read_params_file(path)
     d = resolve_params(raw, profile, protocol, source=str(path))
+    # relative paths in the file are relative to the file (overrides stay relative to the working directory)
+    bench = d.get("data", {}).get("benchmark")
+    if bench and not Path(bench).is_absolute(): d["data"]["benchmark"] = os.path.normpath(Path(path).resolve().parent / bench)
     for k, v in selection.items():
         if k not in ("dataset", "shot", "split"): raise TypeError(f"load_params: unexpected argument {k!r}")
         if v is not None: d["protocol"][k] = v
