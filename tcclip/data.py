@@ -712,8 +712,9 @@ class MixupCutmix:
     def _rand(self) -> float: return float(torch.rand((), generator=self.generator))
 
     def _beta(self, alpha: float) -> float:
-        g = torch._standard_gamma(torch.full((2,), float(alpha)), generator=self.generator)
-        return float(g[0] / g.sum())
+        "Beta(alpha, alpha) draw, seeded from the torch generator so one seed controls the whole call."
+        seed = int(torch.randint(0, 2**62, (), generator=self.generator))
+        return float(np.random.default_rng(seed).beta(alpha, alpha))
 
     def smooth_targets(self, labels: torch.Tensor) -> torch.Tensor:
         off = self.smoothing / self.num_classes
