@@ -240,9 +240,13 @@ def load_for_eval(checkpoint: str | os.PathLike, cfg: RunConfig, *, official: bo
         from tcclip.official import from_official_checkpoint
         m = cfg.model
         names = list(classnames or ["placeholder"])
+        clip_weights = m.get("pretrained")
+        if clip_weights is None:   # random-init profiles: the same seeded CLIP `make_model` starts from
+            from tcclip.clip import load_clip
+            torch.manual_seed(cfg.seed)
+            clip_weights = load_clip(m.get("arch", "ViT-B-16"), None).state_dict()
         model = from_official_checkpoint(path, names, kind=m.get("kind", "tc-clip"), arch=m.get("arch", "ViT-B-16"),
-                                         num_frames=cfg.data.num_frames, new_classes=True,
-                                         clip_weights=m.get("pretrained") or None)
+                                         num_frames=cfg.data.num_frames, new_classes=True, clip_weights=clip_weights)
         return model.eval(), cfg
     ck = load_checkpoint(path)
     if "model" not in ck or "classnames" not in ck:
