@@ -30,7 +30,8 @@ PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
 class DataConfig:
     "Where the videos are and how clips are sampled, batched and augmented."
     benchmark: str | None = None        # folder with benchmark.json (synthetic, or a manifest of the real datasets)
-    roots: dict = field(default_factory=dict)  # dataset role -> video root override
+    roots: dict = field(default_factory=dict)  # dataset role -> video root override (null: the manifest's)
+    splits_root: str | None = None      # the authors' labels/ + datasets_splits/ (writes a missing real manifest)
     synth_preset: str | None = None     # build the synthetic benchmark with this preset if `benchmark` is missing
     synth_seed: int = 0
     num_frames: int = 16
@@ -304,12 +305,13 @@ def load_params(path: str | os.PathLike = "params.yaml", profile: str | None = N
                 overrides: Sequence[str] = (), **selection) -> RunConfig:
     """The resolved, validated `RunConfig` of `protocol` under `profile` (default: the file's `profile:`),
     with dotted `key=value` `overrides` applied last. `selection` may set `dataset`, `shot`, `split`.
-    A relative `data.benchmark` in the file is taken relative to the file's folder."""
+    Relative `data.benchmark` / `data.splits_root` in the file are taken relative to the file's folder."""
     raw = read_params_file(path)
     d = resolve_params(raw, profile, protocol, source=str(path))
     # relative paths in the file are relative to the file (overrides stay relative to the working directory)
-    bench = d.get("data", {}).get("benchmark")
-    if bench and not Path(bench).is_absolute(): d["data"]["benchmark"] = os.path.normpath(Path(path).resolve().parent / bench)
+    for key in ("benchmark", "splits_root"):
+        value = d.get("data", {}).get(key)
+        if value and not Path(value).is_absolute(): d["data"][key] = os.path.normpath(Path(path).resolve().parent / value)
     for k, v in selection.items():
         if k not in ("dataset", "shot", "split"): raise TypeError(f"load_params: unexpected argument {k!r}")
         if v is not None: d["protocol"][k] = v

@@ -382,8 +382,7 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
             if o.clip_grad_norm:
                 scaler.unscale_(optimizer); nn.utils.clip_grad_norm_(model.parameters(), o.clip_grad_norm)
             scaler.step(optimizer); scaler.update(); optimizer.zero_grad(set_to_none=True)
-            lr_now = max(g["lr"] for g in optimizer.param_groups if not g["name"].startswith("lr_10x")) \
-                if any(not g["name"].startswith("lr_10x") for g in optimizer.param_groups) else optimizer.param_groups[0]["lr"]
+            lr_now = next((g["lr"] for g in optimizer.param_groups if g["name"].startswith("base")), optimizer.param_groups[0]["lr"])
             schedule.step(); state.step += 1
             if dist.is_main: logger.log(state.step, {"train/loss": loss.item(), "train/lr": lr_now})
             if bar is not None: bar.set_postfix(loss=f"{loss.item():.3f}")
@@ -469,9 +468,15 @@ def benchmark_from_config(cfg: RunConfig, build_if_missing: bool = True) -> Benc
     d = cfg.data
     if not d.benchmark: raise ValueError("data.benchmark is not set (a folder with benchmark.json)")
     path = Path(d.benchmark)
-    if not (path / "benchmark.json").is_file() and build_if_missing and d.synth_preset:
-        from tcclip.synth import build_benchmark
-        build_benchmark(path, preset=d.synth_preset, seed=d.synth_seed)
+    if not (path / "benchmark.json").is_file() and build_if_missing:
+        if d.synth_preset:
+            from tcclip.synth import build_benchmark
+            build_benchmark(path, preset=d.synth_preset, seed=d.synth_seed)
+        elif d.splits_root:
+            roots = {role: root for role, root in d.roots.items() if root}
+            if not roots: raise ValueError("data.splits_root is set but data.roots gives no video folder; set e.g. data.roots.hmdb=/data/hmdb51")
+            from tcclip.data import write_real_manifest
+            write_real_manifest(path, d.splits_root, roots)
     return Benchmark.load(path, d.roots)
 
 # %% ../nbs/20_train.ipynb
