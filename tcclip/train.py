@@ -294,8 +294,8 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
         dist: DistInfo | None = None, progress: bool = True, extra_state: Mapping | None = None) -> dict:
     """Fine-tune `model` on `train_set` following `cfg`; checkpoints go to `out_dir/last.pt` (every epoch and every
     `cfg.save_every_steps` optimiser steps). With `resume=True` and an existing `last.pt` the run continues exactly.
-    Returns `{"history": [...per-epoch metrics], "step", "epoch", "skipped": [videos replaced under on_error=skip]}`. `extra_state` (plain types) is stored
-    in every checkpoint, e.g. class names."""
+    Returns `{"history": [...per-epoch metrics], "step", "epoch", "skipped": [videos replaced under on_error=skip]}`.
+    `extra_state` (plain types) is stored in every checkpoint, e.g. class names."""
     out_dir = Path(out_dir); dist = dist or DistInfo()
     o, d = cfg.optim, cfg.data
     accum = cfg.accumulation_steps(dist.world_size)
@@ -352,56 +352,58 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
     try:
         from tqdm.auto import tqdm
     except ImportError: tqdm = None
-    while state.epoch < o.epochs:
-        epoch = state.epoch
-        sampler.set_epoch(epoch, start=state.batch_in_epoch * d.batch_size)
-        loader = torch.utils.data.DataLoader(
-            train_set, batch_size=d.batch_size, sampler=sampler, num_workers=d.num_workers, collate_fn=collate_fn,
-            drop_last=True, pin_memory=dist.device.type == "cuda", persistent_workers=False,
-            generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch + 7919 * dist.rank))
-        ddp.train()
-        bar = tqdm(total=micro_per_epoch, initial=state.batch_in_epoch, desc=f"epoch {epoch + 1}/{o.epochs}",
-                   disable=not (progress and dist.is_main and tqdm is not None), leave=False) if tqdm else None
-        for batch in loader:
-            skipped.update(batch.get("skipped", ()) if isinstance(batch, Mapping) else ())
-            video = _as_video(batch["video"]).to(dist.device, non_blocking=True)
-            label = torch.as_tensor(batch["label"]).to(dist.device, non_blocking=True)
-            target = label
-            if mixup is not None: video, target = mixup(video, label)
-            last_micro = (state.batch_in_epoch + 1) % accum == 0
-            sync = contextlib.nullcontext() if (last_micro or not dist.distributed) else ddp.no_sync()
-            with sync:
-                with torch.autocast(dist.device.type, dtype=amp_dtype, enabled=use_amp):
-                    logits = ddp(video)["logits"]
-                loss = video_text_loss(logits, target, d.label_smoothing if target.ndim == 1 else 0.0)
-                scaler.scale(loss / accum).backward()
-            state.loss_sum += loss.item() * len(video); state.n_seen += len(video)
-            state.batch_in_epoch += 1
-            if bar is not None: bar.update(1)
-            if not last_micro: continue
-            if o.clip_grad_norm:
-                scaler.unscale_(optimizer); nn.utils.clip_grad_norm_(model.parameters(), o.clip_grad_norm)
-            scaler.step(optimizer); scaler.update(); optimizer.zero_grad(set_to_none=True)
-            lr_now = next((g["lr"] for g in optimizer.param_groups if g["name"].startswith("base")), optimizer.param_groups[0]["lr"])
-            schedule.step(); state.step += 1
-            if dist.is_main: logger.log(state.step, {"train/loss": loss.item(), "train/lr": lr_now})
-            if bar is not None: bar.set_postfix(loss=f"{loss.item():.3f}")
-            if cfg.save_every_steps and state.step % cfg.save_every_steps == 0 and state.batch_in_epoch < micro_per_epoch:
-                checkpoint()
-            for cb in callbacks: cb(state)
-        if bar is not None: bar.close()
-        totals = all_reduce_sum([state.loss_sum, float(state.n_seen)], dist)
-        metrics = {"epoch": epoch + 1, "step": state.step, "train_loss": float(totals[0] / max(totals[1], 1))}
-        if evaluate is not None:
-            ddp.eval()
-            metrics.update({f"val/{k}": v for k, v in evaluate(unwrap(model)).items()})
-        state.history.append(metrics)
-        state.epoch, state.batch_in_epoch, state.loss_sum, state.n_seen = epoch + 1, 0, 0.0, 0
-        if dist.is_main:
-            logger.log(state.step, {"epoch/train_loss": metrics["train_loss"],
-                                    **{f"epoch/{k}": v for k, v in metrics.items() if k.startswith("val/")}})
-        checkpoint()
-    logger.close()
+    try:
+        while state.epoch < o.epochs:
+            epoch = state.epoch
+            sampler.set_epoch(epoch, start=state.batch_in_epoch * d.batch_size)
+            loader = torch.utils.data.DataLoader(
+                train_set, batch_size=d.batch_size, sampler=sampler, num_workers=d.num_workers, collate_fn=collate_fn,
+                drop_last=True, pin_memory=dist.device.type == "cuda", persistent_workers=False,
+                generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch + 7919 * dist.rank))
+            ddp.train()
+            bar = tqdm(total=micro_per_epoch, initial=state.batch_in_epoch, desc=f"epoch {epoch + 1}/{o.epochs}",
+                       disable=not (progress and dist.is_main and tqdm is not None), leave=False) if tqdm else None
+            for batch in loader:
+                skipped.update(batch.get("skipped", ()) if isinstance(batch, Mapping) else ())
+                video = _as_video(batch["video"]).to(dist.device, non_blocking=True)
+                label = torch.as_tensor(batch["label"]).to(dist.device, non_blocking=True)
+                target = label
+                if mixup is not None: video, target = mixup(video, label)
+                last_micro = (state.batch_in_epoch + 1) % accum == 0
+                sync = contextlib.nullcontext() if (last_micro or not dist.distributed) else ddp.no_sync()
+                with sync:
+                    with torch.autocast(dist.device.type, dtype=amp_dtype, enabled=use_amp):
+                        logits = ddp(video)["logits"]
+                    loss = video_text_loss(logits, target, d.label_smoothing if target.ndim == 1 else 0.0)
+                    scaler.scale(loss / accum).backward()
+                state.loss_sum += loss.item() * len(video); state.n_seen += len(video)
+                state.batch_in_epoch += 1
+                if bar is not None: bar.update(1)
+                if not last_micro: continue
+                if o.clip_grad_norm:
+                    scaler.unscale_(optimizer); nn.utils.clip_grad_norm_(model.parameters(), o.clip_grad_norm)
+                scaler.step(optimizer); scaler.update(); optimizer.zero_grad(set_to_none=True)
+                lr_now = next((g["lr"] for g in optimizer.param_groups if g["name"].startswith("base")), optimizer.param_groups[0]["lr"])
+                schedule.step(); state.step += 1
+                if dist.is_main: logger.log(state.step, {"train/loss": loss.item(), "train/lr": lr_now})
+                if bar is not None: bar.set_postfix(loss=f"{loss.item():.3f}")
+                if cfg.save_every_steps and state.step % cfg.save_every_steps == 0 and state.batch_in_epoch < micro_per_epoch:
+                    checkpoint()
+                for cb in callbacks: cb(state)
+            if bar is not None: bar.close()
+            totals = all_reduce_sum([state.loss_sum, float(state.n_seen)], dist)
+            metrics = {"epoch": epoch + 1, "step": state.step, "train_loss": float(totals[0] / max(totals[1], 1))}
+            if evaluate is not None:
+                ddp.eval()
+                metrics.update({f"val/{k}": v for k, v in evaluate(unwrap(model)).items()})
+            state.history.append(metrics)
+            state.epoch, state.batch_in_epoch, state.loss_sum, state.n_seen = epoch + 1, 0, 0.0, 0
+            if dist.is_main:
+                logger.log(state.step, {"epoch/train_loss": metrics["train_loss"],
+                                        **{f"epoch/{k}": v for k, v in metrics.items() if k.startswith("val/")}})
+            checkpoint()
+    finally:
+        logger.close()
     return {"history": state.history, "step": state.step, "epoch": state.epoch, "skipped": sorted(skipped)}
 
 # %% ../nbs/20_train.ipynb
