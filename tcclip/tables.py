@@ -124,7 +124,7 @@ def wise_ft_curves(runs_dir: str | Path, methods: Sequence[str] = ("vifi-clip", 
         sweep = log.read("zero_shot", method, name="wise_ft_sweep.json")
         for point in sweep or []:
             rows.append(dict(method=METHOD_NAMES.get(method, method), w=point["w"],
-                             finetune_top1=point["finetune"]["top1"], zero_shot_top1=point["zero_shot"]["top1"]))
+                             finetune_top1=point["finetune_top1"], zero_shot_top1=point["zero_shot_top1"]))
     return pd.DataFrame(rows, columns=["method", "w", "finetune_top1", "zero_shot_top1"]), log.notes()
 
 # %% ../nbs/33_tables.ipynb
