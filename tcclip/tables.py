@@ -30,7 +30,8 @@ class RunLog:
     def read(self, *parts: str, name: str = "metrics.json") -> dict | list | None:
         path = self.root.joinpath(*parts, name)
         if not path.is_file():
-            self.missing.append(str(path.relative_to(self.root)))
+            rel = str(path.relative_to(self.root))
+            if rel not in self.missing: self.missing.append(rel)
             return None
         try:
             return json.loads(path.read_text())
@@ -121,7 +122,7 @@ def wise_ft_curves(runs_dir: str | Path, methods: Sequence[str] = ("vifi-clip", 
     zero-shot average top-1, from `zero_shot/<method>/wise_ft_sweep.json`."""
     log, rows = RunLog(runs_dir), []
     for method in methods:
-        sweep = log.read("zero_shot", method, name="wise_ft_sweep.json")
+        sweep = log.read("wise_ft", method, name="wise_ft_sweep.json")
         for point in sweep or []:
             rows.append(dict(method=METHOD_NAMES.get(method, method), w=point["w"],
                              finetune_top1=point["finetune_top1"], zero_shot_top1=point["zero_shot_top1"]))
@@ -230,8 +231,8 @@ def table16(runs_dir: str | Path) -> tuple[pd.DataFrame, list[str]]:
         values = {}
         for label, run in (("ViFi-CLIP", "vifi-clip"), ("TC-CLIP", "tc-clip")):
             where = (*parts, run) if shot is None else (*parts, run, "ssv2", f"k{shot}")
-            for variant, sub in (("all", ()), ("temporal", ("subset_temporal",))):
-                m = log.read(*where, *sub)
+            for variant, prefix in (("all", ()), ("temporal", ("temporal",))):
+                m = log.read(*prefix, *where)
                 if m is None: continue
                 values[label, variant] = m["top1"]
                 rows.append(_row(label, dataset, "top1", m["top1"], variant=variant, shot=shot))
