@@ -116,12 +116,14 @@ class RunConfig:
         return _build(cls, d, "config")
 
     def model_kwargs(self) -> dict:
-        "Keyword arguments for `tcclip.models.ModelConfig` (num_frames taken from `data.num_frames`)."
+        "Keyword arguments for `tcclip.models.ModelConfig` (num_frames from `data.num_frames`; 77 tokens with LLM labels)."
         kw = dict(self.model)
         if "num_frames" in kw and kw["num_frames"] != self.data.num_frames:
             raise ValueError(f"model.num_frames={kw['num_frames']} disagrees with data.num_frames={self.data.num_frames}; "
                              "set only data.num_frames")
         kw["num_frames"] = self.data.num_frames
+        # LLM-rephrased class texts ("Name: description") need CLIP's full context (authors' *_llm.sh: context_length=77)
+        if self.data.llm_labels: kw.setdefault("context_length", 77)
         return kw
 
     def accumulation_steps(self, world_size: int = 1) -> int:

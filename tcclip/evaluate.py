@@ -228,7 +228,7 @@ def config_for_checkpoint(cfg: RunConfig, ck_config: Mapping | None) -> RunConfi
     if not ck_config: return cfg
     stored = RunConfig.from_dict(ck_config)
     data = dataclasses.replace(cfg.data, num_frames=stored.data.num_frames, input_size=stored.data.input_size)
-    return dataclasses.replace(cfg, model=dict(stored.model), data=data)
+    return dataclasses.replace(cfg, model=stored.model_kwargs(), data=data)
 
 def load_for_eval(checkpoint: str | os.PathLike, cfg: RunConfig, *, official: bool = False,
                   classnames: Sequence[str] | None = None) -> tuple[nn.Module, RunConfig]:

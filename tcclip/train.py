@@ -419,9 +419,10 @@ class SplitSpec:
     family_of: Mapping | None = None     # class name -> family, when the benchmark provides families
 
     def families(self, classnames: Sequence[str]) -> list[str] | None:
-        "Family of each class (LLM texts are matched by the name before their first colon), or None."
+        "Family of each class (case-insensitive; LLM texts by the name before their first colon), or None."
         if not self.family_of: return None
-        out = [self.family_of.get(c, self.family_of.get(c.partition(":")[0].strip())) for c in classnames]
+        fam = {k.lower(): v for k, v in self.family_of.items()}
+        out = [fam.get(c.lower(), fam.get(c.partition(":")[0].strip().lower())) for c in classnames]
         return None if any(f is None for f in out) else out
 
 def _family_map(spec: Mapping) -> dict | None:
