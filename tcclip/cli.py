@@ -73,11 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--views", default="2x1", help="clips x crops to average over (default 2x1)")
 
     d = sub.add_parser("data", help="build the synthetic benchmark or check a dataset's videos")
-    dsub = d.add_subparsers(dest="data_command", required=True, metavar="{synth,check}")
+    dsub = d.add_subparsers(dest="data_command", required=True, metavar="{synth,prepare,check}")
     s = dsub.add_parser("synth", help="write the synthetic benchmark (videos, splits, labels, benchmark.json)")
     s.add_argument("out", help="output folder")
     s.add_argument("--preset", default="smoke", choices=("smoke", "mini"), help="size preset (default smoke)")
     s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    pp = dsub.add_parser("prepare", help="write the benchmark a profile reads (render the synthetic one, or the real manifest)",
+                         description="smoke/mini: render the synthetic benchmark into data.benchmark; paper: write "
+                                     "data.benchmark/benchmark.json from data.splits_root (the authors' split files) "
+                                     "and data.roots (your video folders). Existing benchmarks are reused.")
+    pp.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="default: params.yaml's `profile`")
+    pp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config field, e.g. --set data.splits_root=/data/tc-clip --set data.roots.hmdb=/data/hmdb51")
+    pp.add_argument("--params", default=None, help="params.yaml to read")
     c = dsub.add_parser("check", help="decode every video of a split; non-zero exit and a list of the bad files")
     c.add_argument("--root", required=True, help="folder the split's paths are relative to")
     c.add_argument("--split", required=True, help="split file (relative/path label per line)")
@@ -205,11 +213,19 @@ def cmd_predict(args) -> int:
     return 0
 
 def cmd_data(args) -> int:
-    "`tcclip data synth|check`."
+    "`tcclip data synth|prepare|check`."
     if args.data_command == "synth":
         from tcclip.synth import build_benchmark
         path = build_benchmark(args.out, preset=args.preset, seed=args.seed)
         print(f"synthetic benchmark ({args.preset}, seed {args.seed}) written to {args.out}")
+        return 0
+    if args.data_command == "prepare":
+        from tcclip.config import find_params_file, load_params
+        from tcclip.train import benchmark_from_config
+        params = Path(args.params) if args.params else find_params_file()
+        cfg = load_params(params, args.profile, "few_shot", args.overrides)
+        bench = benchmark_from_config(cfg)
+        print(f"{cfg.profile}: benchmark {bench.source} with datasets {', '.join(bench.datasets)}")
         return 0
     from tcclip.data import check_videos, format_check_report
     for flag, value in (("--root", args.root), ("--split", args.split), ("--labels", args.labels)):
