@@ -100,8 +100,9 @@ def load_clip(arch: str = "ViT-B-16", weights: str | os.PathLike | Mapping | Non
 def normalize_classname(name: str, underscores_to_space: bool = True) -> str:
     "Authors' class-name cleanup: a space before each capital (`ApplyEyeMakeup` -> `Apply Eye Makeup`), `_` -> space."
     if not isinstance(name, str) or not name.strip(): raise ValueError(f"class name must be a non-empty string, got {name!r}")
-    name = re.sub(r"([A-Z])", r" \1", name).strip()
-    return name.replace("_", " ") if underscores_to_space else name
+    name = re.sub(r"([A-Z])", r" \1", name)
+    if underscores_to_space: name = name.replace("_", " ")
+    return re.sub(r"\s+", " ", name).strip()   # the tokenizer collapses whitespace too; this keeps it idempotent
 
 _TOKENIZER = None
 
