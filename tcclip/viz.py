@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -17,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import (CLIP_MEAN, CLIP_STD, VideoTransformConfig, read_frames, test_frame_indices, transform_clip,
-                         video_num_frames)
+from .data import (CLIP_MEAN, CLIP_STD, VideoTransformConfig, load_manifest, manifest_files, read_frames,
+                         read_labels, read_split, test_frame_indices, transform_clip, video_num_frames)
 from .tc import (TCVisionEncoder, cls_attention, group_bias_mask, merge_heads, project_kv, project_qkv,
                        split_heads)
 from .tokens import seed_columns, source_map
@@ -26,8 +28,10 @@ from .tokens import seed_columns, source_map
 # %% auto 0
 __all__ = ['vision_encoder', 'key_layout', 'LayerAttention', 'record_attention', 'AttentionMaps', 'spread_attention',
            'attention_maps', 'denormalize', 'show_video_strip', 'patch_colours', 'context_token_colours',
-           'token_palette', 'widest_context_token', 'draw_seed_tokens', 'draw_context_tokens', 'draw_attention',
-           'load_video_for_model', 'attention_spread', 'plot_attention_spread', 'plot_reference_types']
+           'token_palette', 'widest_context_token', 'seed_rows', 'context_rows', 'draw_seed_tokens',
+           'draw_context_tokens', 'draw_token_panels', 'attention_rows', 'draw_attention', 'draw_attention_panels',
+           'load_video_for_model', 'attention_spread', 'plot_attention_spread', 'plot_reference_types', 'figure_model',
+           'benchmark_videos', 'predict']
 
 # %% ../nbs/31_viz.ipynb
 def vision_encoder(model: nn.Module) -> TCVisionEncoder:
@@ -322,10 +326,9 @@ def widest_context_token(source: torch.Tensor, num_frames: int) -> int:
     score = (per_frame > 0).sum(-1) * (src.shape[1] + 1) + src.sum(-1)
     return int(score.argmax())
 
-def draw_seed_tokens(video: torch.Tensor, seed_index: torch.Tensor, layer: int = -1, *, patch_size: int = 16,
-                     title: str | None = None):
-    """Input frames, and the seed patches of `layer` outlined with the other patches faded out, one row each
-    (Figures 6 and 9). `patch_size` is the model's (`model.visual.patch_size`; 16 for ViT-B/16)."""
+def seed_rows(video: torch.Tensor, seed_index: torch.Tensor, layer: int = -1, *, patch_size: int = 16
+              ) -> tuple[list[np.ndarray], list[str]]:
+    "Rows (input frames; seed patches of `layer` outlined, the rest faded) and their labels."
     frames = denormalize(video)
     seeds = _seed_layer(seed_index, layer)
     T, H, W = frames.shape[:3]
@@ -344,66 +347,111 @@ def draw_seed_tokens(video: torch.Tensor, seed_index: torch.Tensor, layer: int =
             faded[t, ys, xs] = shown[t, ys, xs]
             _outline(faded[t], r, c, cell, (1.0, 0.85, 0.0), width)
     which = "last layer" if layer == -1 else f"layer {layer}"
-    return _figure([shown, faded], ["input", f"seed tokens ({which})"], [f"t={t}" for t in range(T)], title)
+    return [shown, faded], ["input", f"seeds ({which})"]
 
-def draw_context_tokens(video: torch.Tensor, source: torch.Tensor, highlight: int | None = None, *,
-                        title: str | None = None):
-    """Input frames, then every context token's source patches filled with the token's mean colour and outlined in
-    its own border colour (same fill and border = one context token); `highlight` (a token index) is painted red
-    in an extra row, showing what one token tracks across frames (Figures 6 and 9)."""
+def context_rows(video: torch.Tensor, source: torch.Tensor, highlight: int | None = None
+                 ) -> tuple[list[np.ndarray], list[str]]:
+    """Rows (input frames; context tokens) and labels. Each context token's source patches are filled with the
+    token's mean colour and framed in its own colour; the `highlight` token is painted red."""
     colours, owner = context_token_colours(video, source)
     frames = denormalize(video)
-    T, grid = frames.shape[0], _patch_grid(owner.shape[1])
-    k = colours.shape[0]
+    T, grid, k = frames.shape[0], _patch_grid(owner.shape[1]), colours.shape[0]
     if highlight is not None and not 0 <= highlight < k: raise ValueError(f"highlight {highlight} out of range 0..{k - 1}")
     shown, cell = _display(frames, grid)
     ctx = np.ones_like(shown)
     width = max(1, cell // 10)
     borders = token_palette(k)
-    rows, labels = [shown, ctx], ["input", f"context tokens (k={k})"]
-    red = None
-    if highlight is not None:
-        red = 0.35 * shown + 0.65
-        rows.append(red); labels.append(f"context token {highlight}")
     for t in range(T):
         for p, j in enumerate(owner[t].tolist()):
             if j < 0: continue
             r, c = divmod(p, grid[1])
             ys, xs = slice(r * cell, (r + 1) * cell), slice(c * cell, (c + 1) * cell)
-            ctx[t, ys, xs] = colours[j].numpy()
-            _outline(ctx[t], r, c, cell, borders[j], width)
-            if red is not None and j == highlight:
-                red[t, ys, xs] = 0.5 * shown[t, ys, xs] + 0.5 * np.array([1.0, 0.0, 0.0])
-                _outline(red[t], r, c, cell, (1.0, 0.0, 0.0), width)
-    return _figure(rows, labels, [f"t={t}" for t in range(T)], title)
+            if j == highlight:
+                ctx[t, ys, xs] = 0.35 * colours[j].numpy() + 0.65 * np.array([1.0, 0.0, 0.0])
+                _outline(ctx[t], r, c, cell, (0.6, 0.0, 0.0), max(2, 2 * width))
+            else:
+                ctx[t, ys, xs] = colours[j].numpy()
+                _outline(ctx[t], r, c, cell, borders[j], width)
+    label = f"context (k={k})" + (f", red: #{highlight}" if highlight is not None else "")
+    return [shown, ctx], ["input", label]
 
-def draw_attention(video: torch.Tensor, maps: torch.Tensor | Mapping[str, torch.Tensor], *,
-                   query: tuple[int, int] | None = None, alpha: float = 0.55, cmap: str = "jet", title: str | None = None):
-    """Heatmaps `[T, gh, gw]` (one per row when `maps` is a dict of label -> map) over the frames; each row is scaled
-    to its own maximum. `query=(frame, patch)` boxes the query patch in red."""
+def draw_seed_tokens(video: torch.Tensor, seed_index: torch.Tensor, layer: int = -1, *, patch_size: int = 16,
+                     title: str | None = None):
+    """Input frames, and the seed patches of `layer` outlined with the other patches faded out (Figures 6 and 9).
+    `patch_size` is the model's (`model.visual.patch_size`; 16 for ViT-B/16)."""
+    rows, labels = seed_rows(video, seed_index, layer, patch_size=patch_size)
+    return _figure(rows, labels, [f"t={t}" for t in range(len(rows[0]))], title)
+
+def draw_context_tokens(video: torch.Tensor, source: torch.Tensor, highlight: int | None = None, *,
+                        title: str | None = None):
+    """Input frames, then every context token's source patches filled with the token's mean colour and framed in
+    its own colour (same fill and frame = one context token); the `highlight` token (an index, e.g.
+    `widest_context_token(source, T)`) is painted red wherever it took patches (Figures 6 and 9)."""
+    rows, labels = context_rows(video, source, highlight)
+    return _figure(rows, labels, [f"t={t}" for t in range(len(rows[0]))], title)
+
+def draw_token_panels(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor]], *, patch_size: int = 16,
+                      highlight: str | None = "widest", title: str | None = None):
+    """Several videos, each as three rows: input, last-layer seeds, context tokens (Figure 9; one panel is Figure 6).
+    `panels`: `(name, video [T, 3, H, W], seed_index [L, 1, T, n], source [1, k, T*Np])`; `highlight="widest"`
+    paints each video's `widest_context_token` red, `None` none."""
+    rows, labels = [], []
+    for name, video, seed_index, source in panels:
+        r_seed, l_seed = seed_rows(video, seed_index, -1, patch_size=patch_size)
+        T = r_seed[0].shape[0]
+        j = widest_context_token(source, T) if highlight == "widest" else None
+        r_ctx, l_ctx = context_rows(video, source, j)
+        rows += [r_seed[0], r_seed[1], r_ctx[1]]
+        labels += [f"{name}\ninput", l_seed[1], l_ctx[1]]
+    if len({r.shape[0] for r in rows}) != 1: raise ValueError("all panels need the same number of frames")
+    return _figure(rows, labels, [f"t={t}" for t in range(rows[0].shape[0])], title)
+
+def attention_rows(video: torch.Tensor, maps: torch.Tensor | Mapping[str, torch.Tensor], *,
+                   query: tuple[int, int] | None = None, alpha: float = 0.55, cmap: str = "jet"
+                   ) -> tuple[list[np.ndarray], list[str]]:
+    "Rows (input frames, then one heatmap overlay per map) and labels; see `draw_attention`."
     import matplotlib
     frames = denormalize(video)
     T = frames.shape[0]
     rows_in = dict(maps) if isinstance(maps, Mapping) else {"attention": maps}
-    rows, labels = [], []
-    shown = None
+    if not rows_in: raise ValueError("no attention maps to draw")
+    rows, labels, shown = [], [], None
     for label, m in rows_in.items():
         m = m.detach().float().cpu()
         if m.ndim == 4 and m.shape[0] == 1: m = m[0]
         if m.ndim != 3 or m.shape[0] != T: raise ValueError(f"map {label!r} must be [T={T}, gh, gw], got {tuple(m.shape)}")
-        grid = tuple(m.shape[1:])
         if shown is None:
+            grid = tuple(m.shape[1:])
             shown, cell = _display(frames, grid)
             rows.append(shown); labels.append("input")
+        elif tuple(m.shape[1:]) != grid: raise ValueError(f"map {label!r} has grid {tuple(m.shape[1:])}, others {grid}")
         heat = F.interpolate(m.unsqueeze(1), size=shown.shape[1:3], mode="bilinear", align_corners=False)[:, 0]
         heat = (heat / heat.max().clamp(min=1e-12)).numpy()
         coloured = matplotlib.colormaps[cmap](heat)[..., :3]
         rows.append((1 - alpha) * shown + alpha * coloured); labels.append(label)
     if query is not None:
         frame, patch = query
+        if not 0 <= frame < T or not 0 <= patch < grid[0] * grid[1]: raise ValueError(f"query {query} outside the video")
         r, c = divmod(int(patch), grid[1])
         for img in rows: _outline(img[frame], r, c, cell, (1.0, 0.0, 0.0), max(2, cell // 8))
-    return _figure(rows, labels, [f"t={t}" for t in range(T)], title)
+    return rows, labels
+
+def draw_attention(video: torch.Tensor, maps: torch.Tensor | Mapping[str, torch.Tensor], *,
+                   query: tuple[int, int] | None = None, alpha: float = 0.55, cmap: str = "jet", title: str | None = None):
+    """Heatmaps `[T, gh, gw]` (one row per entry when `maps` is a dict label -> map) over the frames, each row
+    scaled to its own maximum. `query=(frame, patch)` boxes the query patch in red (Figures 7, 10, 11)."""
+    rows, labels = attention_rows(video, maps, query=query, alpha=alpha, cmap=cmap)
+    return _figure(rows, labels, [f"t={t}" for t in range(rows[0].shape[0])], title)
+
+def draw_attention_panels(panels: Sequence[tuple[str, torch.Tensor, Mapping[str, torch.Tensor], tuple[int, int] | None]],
+                          *, alpha: float = 0.55, cmap: str = "jet", title: str | None = None):
+    "Several videos' `draw_attention` rows in one figure; `panels`: `(name, video, maps, query or None)`."
+    rows, labels = [], []
+    for name, video, maps, query in panels:
+        r, l = attention_rows(video, maps, query=query, alpha=alpha, cmap=cmap)
+        rows += r; labels += [f"{name}\n{l[0]}", *l[1:]]
+    if len({r.shape[0] for r in rows}) != 1: raise ValueError("all panels need the same number of frames")
+    return _figure(rows, labels, [f"t={t}" for t in range(rows[0].shape[0])], title)
 
 # %% ../nbs/31_viz.ipynb
 def load_video_for_model(path: str | os.PathLike, num_frames: int, input_size: int = 224) -> torch.Tensor:
@@ -502,3 +550,45 @@ def plot_reference_types(table: pd.DataFrame, metric: str = "top1", title: str |
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
+
+# %% ../nbs/31_viz.ipynb
+def figure_model(kind: str, checkpoint: str | os.PathLike | None = None, *, profile: str | None = None,
+                 classnames: Sequence[str] | None = None, params: str | os.PathLike | None = None,
+                 protocol: str = "fully_supervised", model_overrides: Mapping[str, object] | None = None,
+                 ) -> tuple[nn.Module, object, str]:
+    """`(model in eval mode, RunConfig, description)` for a figure: the trained `checkpoint` (a `tcclip train` model
+    file) when it exists, else `kind` built untrained with `profile`'s model settings (seeded, so TC-CLIP and
+    ViFi-CLIP start from the same CLIP). `model_overrides` set ModelConfig fields of an untrained model."""
+    from tcclip.config import find_params_file, load_params
+    from tcclip.evaluate import load_for_eval
+    from tcclip.train import make_model
+    cfg = load_params(params or find_params_file(), profile, protocol)
+    if checkpoint is not None and Path(checkpoint).is_file():
+        model, cfg = load_for_eval(checkpoint, cfg, classnames=classnames)
+        got = cfg.model.get("kind", "tc-clip")
+        if got != kind: raise ValueError(f"checkpoint {checkpoint} holds a {got} model, not {kind}")
+        return model, cfg, f"{kind}: trained ({checkpoint})"
+    why = "no checkpoint given" if checkpoint is None else f"checkpoint {checkpoint} not found"
+    cfg = dataclasses.replace(cfg, model={**cfg.model, "kind": kind, **dict(model_overrides or {})})
+    model = make_model(cfg, list(classnames) if classnames else ["something"]).eval()
+    return model, cfg, f"{kind}: untrained {cfg.model.get('arch')} of profile {cfg.profile!r} ({why})"
+
+def benchmark_videos(benchmark: str | os.PathLike, role: str = "k400", split: str = "val", count: int = 3,
+                     labels: str = "default") -> tuple[list[tuple[str, str]], list[str]]:
+    """`([(video path, class name)], all class names)`: `count` videos of distinct classes (spread over the class
+    list) from a benchmark manifest's `role`/`split`."""
+    manifest = load_manifest(benchmark)
+    root, split_file, label_file = manifest_files(manifest, role, split, labels)
+    names = read_labels(label_file, text="name")
+    records = read_split(split_file, len(names))
+    first = {}
+    for r in records: first.setdefault(r.label, r)
+    classes = sorted(first)
+    picks = [classes[round(i * (len(classes) - 1) / max(1, count - 1))] for i in range(min(count, len(classes)))]
+    return [(str(Path(root) / first[c].path), names[c]) for c in dict.fromkeys(picks)], names
+
+@torch.no_grad()
+def predict(model: nn.Module, video: torch.Tensor) -> list[str]:
+    "Top-1 class name of each video in `video [B, T, 3, H, W]`."
+    names = model.classnames
+    return [names[i] for i in model(video)["logits"].argmax(-1).tolist()]
