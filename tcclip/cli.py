@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto 0
-__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'UserError', 'build_parser', 'cmd_train', 'cmd_eval',
-           'read_class_names', 'load_video_views', 'cmd_predict', 'cmd_data', 'main']
+__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'UserError', 'build_parser', 'cmd_train', 'subset_splits',
+           'cmd_eval', 'read_class_names', 'load_video_views', 'cmd_predict', 'cmd_data', 'main']
 
 # %% ../nbs/40_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -31,6 +31,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", default=None, help="dataset role to train on (default: the protocol's first: k400 or hmdb)")
     p.add_argument("--shot", type=int, default=None, help="few-shot K (2, 4, 8, 16; default 2)")
     p.add_argument("--split", type=int, default=None, help="base-to-novel training split (1-3; default 1)")
+    p.add_argument("--method", default=None,
+                   help="a named variant from params.yaml `methods` (vifi-clip, tc-clip, tc-only, vp-only, tc-clip-lite, "
+                        "tc-clip-llm, vifi-clip-large, tc-clip-large, vanilla-clip); default: the profile's model")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config field, e.g. --set optim.lr=1e-5 --set eval.num_clip=4 (repeatable)")
     p.add_argument("--params", default=None, help="params.yaml to read (default: found from the current folder upwards)")
@@ -47,13 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train under --protocol at --profile scale; writes OUT/metrics.json (top1, top5, "
                                    "chance), OUT/model.pt, OUT/last.pt (resumable) and OUT/resolved_config.yaml.")
     _add_run_options(t)
+    t.add_argument("--shots", default=None, metavar="K,K,...",
+                   help="several few-shot runs in one process, e.g. 2,4,8,16: OUT/k<K>/ each")
+    t.add_argument("--splits", default=None, metavar="S,S,...",
+                   help="several base-to-novel training splits in one process, e.g. 1,2,3: OUT/s<S>/ each")
+    t.add_argument("--init", default=None, metavar="CHECKPOINT",
+                   help="start from another run's model.pt (e.g. the zero-shot K-400 model; paper Tables 11-12)")
+    t.add_argument("--jobs", type=int, default=1,
+                   help="with --shots/--splits: run this many in parallel processes of one thread each (default 1)")
+    t.add_argument("--keep-last", action="store_true",
+                   help="keep OUT/last.pt (the resumable state) after a successful run; default: only model.pt stays")
     t.add_argument("--resume", action="store_true", help="continue from OUT/last.pt if it exists")
     t.add_argument("--no-eval", action="store_true", help="train only")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint under a protocol",
                        description="Evaluate CHECKPOINT (ours, or the authors' with --official) and write OUT/metrics.json.")
     _add_run_options(e)
-    e.add_argument("--checkpoint", required=True, help="model.pt / last.pt of a tcclip run, or an official .pth with --official")
+    e.add_argument("--checkpoint", default=None,
+                   help="model.pt / last.pt of a tcclip run, or an official .pth with --official; omitted: the "
+                        "profile's pretrained model, untrained (the paper's Vanilla CLIP rows)")
+    e.add_argument("--subset", default=None, choices=("temporal", "static"),
+                   help="evaluate on the temporal (or static) subset of the protocol's dataset instead (Table 16)")
     e.add_argument("--official", action="store_true", help="the checkpoint is one of the authors' released ones")
     e.add_argument("--wise-ft", type=float, default=None, metavar="W",
                    help="WiSE-FT weight in [0, 1] (theta = (1-W) CLIP + W fine-tuned); default: the recipe's eval.wise_ft")
@@ -98,8 +115,16 @@ def _load_config(args, protocol: str | None = None):
     from tcclip.config import find_params_file, load_params
     path = Path(args.params) if args.params else find_params_file()
     if not path.is_file(): raise UserError(f"params file not found: {path}")
-    return load_params(path, args.profile, protocol or args.protocol, args.overrides,
+    return load_params(path, args.profile, protocol or args.protocol, args.overrides, method=args.method,
                        dataset=args.dataset, shot=args.shot, split=args.split)
+
+def _int_list(text: str | None, flag: str) -> list[int] | None:
+    "`'2,4,8'` -> `[2, 4, 8]`; a clear error otherwise."
+    if text is None: return None
+    try: values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError: raise UserError(f"{flag} takes comma-separated integers, got {text!r}") from None
+    if not values: raise UserError(f"{flag} is empty")
+    return values
 
 def _write_json(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,15 +134,58 @@ def _summary(metrics: dict) -> str:
     parts = [f"{k}={metrics[k]:.2f}" for k in ("top1", "top5", "chance") if k in metrics]
     return " ".join(parts)
 
+def _train_runs(args) -> list[tuple[Path, dict]]:
+    "(output folder, selection) of every run one `tcclip train` asks for: one, or a sweep over --shots/--splits."
+    shots, splits = _int_list(args.shots, "--shots"), _int_list(args.splits, "--splits")
+    if shots and args.shot is not None: raise UserError("give --shot or --shots, not both")
+    if splits and args.split is not None: raise UserError("give --split or --splits, not both")
+    out = Path(args.out)
+    runs = [(out, {})]
+    if shots: runs = [(d / f"k{k}", {**sel, "shot": k}) for d, sel in runs for k in shots]
+    if splits: runs = [(d / f"s{s}", {**sel, "split": s}) for d, sel in runs for s in splits]
+    return runs
+
 def cmd_train(args) -> int:
-    "`tcclip train`: `train_protocol` with the resolved config."
-    cfg = _load_config(args)
-    from tcclip.train import train_protocol, init_distributed
-    dist = init_distributed()
-    metrics = train_protocol(cfg, args.out, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet, dist=dist)
-    if dist.is_main:
-        print(f"{cfg.protocol.name} ({cfg.profile}, {cfg.protocol.dataset}) -> {Path(args.out) / 'metrics.json'}: {_summary(metrics)}")
+    """`tcclip train`: `train_protocol` with the resolved config; with --shots/--splits, one run per value in one
+    process (the pipeline's few-shot and base-to-novel stages), each in its own OUT/k<K> or OUT/s<S>."""
+    if args.init is not None and not Path(args.init).is_file(): raise UserError(f"--init: checkpoint not found: {args.init}")
+    runs = _train_runs(args)
+    for out, selection in runs: _load_config(_with(args, **selection))   # every config is valid before any run starts
+    if args.jobs > 1 and len(runs) > 1:
+        if "WORLD_SIZE" in os.environ: raise UserError("--jobs cannot be combined with torchrun")
+        import concurrent.futures, multiprocessing
+        # Small models are dispatch-bound: two one-thread processes use two cores better than one two-thread process.
+        # Results do not depend on the thread count or the order (every run seeds itself).
+        with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for line in pool.map(_train_one, [(vars(args), str(out), sel, 1) for out, sel in runs]): print(line)
+        return 0
+    for out, selection in runs: print(_train_one((vars(args), str(out), selection, None)))
     return 0
+
+def _train_one(job) -> str:
+    "One training run of `tcclip train` (a process-pool worker for --jobs): returns its summary line."
+    args, out, selection, threads = job
+    if threads: 
+        import torch; torch.set_num_threads(threads)
+    from tcclip.train import train_protocol, init_distributed
+    args = argparse.Namespace(**{**args, **selection})
+    cfg, out, dist = _load_config(args), Path(out), init_distributed()
+    metrics = train_protocol(cfg, out, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
+                             dist=dist, init=args.init)
+    if dist.is_main and not args.keep_last and (out / "last.pt").exists(): (out / "last.pt").unlink()
+    return f"{cfg.protocol.name} ({cfg.profile}, {cfg.protocol.dataset}) -> {out / 'metrics.json'}: {_summary(metrics)}"
+
+def _with(args, **changes):
+    "A copy of the argparse namespace with `changes` applied."
+    return argparse.Namespace(**{**vars(args), **changes})
+
+def subset_splits(cfg, bench, subset: str) -> dict:
+    """The eval groups for the `subset` ("temporal" or "static") of the protocol's dataset: its `<subset>_val` split
+    with its own label file (e.g. the authors' K-400 temporal subset of 32 classes; paper Table 16)."""
+    role = cfg.protocol.dataset
+    if not bench.has_file(role, "ann_files", f"{subset}_val"):
+        raise UserError(f"dataset {role!r} has no {subset} subset in {bench.source} (needs ann_files.{subset}_val)")
+    return {role: [bench.spec(role, f"{subset}_val", subset, f"{role}/{subset}_val", cfg.data.llm_labels)]}
 
 def cmd_eval(args) -> int:
     "`tcclip eval`: evaluate a checkpoint, optionally WiSE-FT-ensembled with its CLIP, optionally the Figure 8 sweep."
@@ -126,15 +194,24 @@ def cmd_eval(args) -> int:
     from tcclip.evaluate import evaluate_protocol, load_for_eval, wise_ft_model, wise_ft_sweep
     from tcclip.train import benchmark_from_config, init_distributed, make_model, protocol_splits
     from tcclip.config import save_config
+    import time
+    started = time.perf_counter()
     dist = init_distributed()
-    model, cfg = load_for_eval(args.checkpoint, cfg, official=args.official)
+    if args.checkpoint is None:
+        if args.official: raise UserError("--official needs --checkpoint")
+        model = make_model(cfg, ["placeholder"]).eval()   # the pretrained model, untrained: Vanilla CLIP's rows
+    else:
+        model, cfg = load_for_eval(args.checkpoint, cfg, official=args.official)
     w = cfg.eval.wise_ft if args.wise_ft is None else args.wise_ft
     if not 0 <= w <= 1: raise UserError(f"--wise-ft must lie in [0, 1], got {w}")
     cfg = dataclasses.replace(cfg, eval=dataclasses.replace(cfg.eval, wise_ft=w))
     bench = benchmark_from_config(cfg, build_if_missing=dist.is_main)
     splits = protocol_splits(cfg, bench)
+    if args.subset is not None:
+        splits = {**splits, "eval": subset_splits(cfg, bench, args.subset)}
     out = Path(args.out)
     metrics = {"checkpoint": str(args.checkpoint), "official": args.official, "protocol": cfg.protocol.name,
+               "subset": args.subset, "num_frames": cfg.data.num_frames,
                "profile": cfg.profile, "dataset": cfg.protocol.dataset, "shot": cfg.protocol.shot, "split": cfg.protocol.split}
     metrics.update(evaluate_protocol(model, cfg, bench, splits=splits, dist=dist, progress=not args.quiet))
     initial = None
@@ -153,6 +230,7 @@ def cmd_eval(args) -> int:
                              lambda m: evaluate_protocol(m, cfg, bench, splits=splits, dist=dist), step=cfg.eval.wise_ft_step)
         if dist.is_main: _write_json(out / "wise_ft_sweep.json", rows)
         metrics["wise_ft_sweep"] = rows
+    metrics["wall_time_s"] = round(time.perf_counter() - started, 1)
     if dist.is_main:
         save_config(cfg, out / "resolved_config.yaml")
         _write_json(out / "metrics.json", metrics)

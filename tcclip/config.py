@@ -18,8 +18,8 @@ import yaml
 
 # %% auto 0
 __all__ = ['PROTOCOLS', 'DATASET_ROLES', 'PRECISIONS', 'DataConfig', 'OptimConfig', 'ProtocolConfig', 'EvalConfig', 'RunConfig',
-           'deep_merge', 'read_params_file', 'resolve_params', 'parse_override', 'apply_override', 'validate_config',
-           'load_params', 'save_config', 'find_params_file']
+           'deep_merge', 'read_params_file', 'method_layer', 'resolve_params', 'parse_override', 'apply_override',
+           'validate_config', 'load_params', 'save_config', 'find_params_file']
 
 # %% ../nbs/19_config.ipynb
 PROTOCOLS: tuple[str, ...] = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -208,8 +208,20 @@ def read_params_file(path: str | os.PathLike = "params.yaml") -> dict:
             raise KeyError(f"{path}: missing mapping section {section!r}")
     return raw
 
-def resolve_params(raw: Mapping, profile: str | None = None, protocol: str = "few_shot", source: str = "params.yaml") -> dict:
-    "Merge defaults < recipes[protocol] < profiles[profile] < profiles[profile].recipes[protocol] into one dict."
+def method_layer(raw: Mapping, method: str | None, profile: str, source: str = "params.yaml") -> dict:
+    """The settings of the named `method` (params.yaml `methods`, e.g. `vifi-clip`, `tc-only`, `tc-clip-large`),
+    with the profile's adjustments (`profiles[profile].methods[method]`, e.g. which backbone stands in for ViT-L/14)."""
+    if method is None: return {}
+    methods = raw.get("methods") or {}
+    if method not in methods:
+        raise KeyError(f"{source}: unknown method {method!r}; available: {', '.join(methods) or '(none)'}")
+    adjust = ((raw["profiles"].get(profile) or {}).get("methods") or {}).get(method, {})
+    return deep_merge(methods[method] or {}, adjust or {})
+
+def resolve_params(raw: Mapping, profile: str | None = None, protocol: str = "few_shot", source: str = "params.yaml",
+                   method: str | None = None) -> dict:
+    """Merge defaults < recipes[protocol] < profiles[profile] < profiles[profile].recipes[protocol] < methods[method]
+    into one dict."""
     profile = profile or raw.get("profile") or "smoke"
     if profile not in raw["profiles"]:
         raise KeyError(f"{source}: unknown profile {profile!r}; available: {', '.join(raw['profiles'])}")
@@ -219,9 +231,11 @@ def resolve_params(raw: Mapping, profile: str | None = None, protocol: str = "fe
         raise KeyError(f"{source}: no recipe for protocol {protocol!r}")
     prof = dict(raw["profiles"][profile])
     prof_recipes = prof.pop("recipes", {}) or {}
+    prof.pop("methods", None)
     merged = deep_merge(raw["defaults"], raw["recipes"][protocol])
     merged = deep_merge(merged, prof)
     merged = deep_merge(merged, prof_recipes.get(protocol, {}))
+    merged = deep_merge(merged, method_layer(raw, method, profile, source))
     merged["profile"] = profile
     merged.setdefault("protocol", {})["name"] = protocol
     return merged
@@ -304,12 +318,12 @@ def validate_config(cfg: RunConfig) -> RunConfig:
     return dataclasses.replace(cfg, protocol=dataclasses.replace(p, dataset=dataset, shot=shot, split=split))
 
 def load_params(path: str | os.PathLike = "params.yaml", profile: str | None = None, protocol: str = "few_shot",
-                overrides: Sequence[str] = (), **selection) -> RunConfig:
+                overrides: Sequence[str] = (), method: str | None = None, **selection) -> RunConfig:
     """The resolved, validated `RunConfig` of `protocol` under `profile` (default: the file's `profile:`),
     with dotted `key=value` `overrides` applied last. `selection` may set `dataset`, `shot`, `split`.
     Relative `data.benchmark` / `data.splits_root` in the file are taken relative to the file's folder."""
     raw = read_params_file(path)
-    d = resolve_params(raw, profile, protocol, source=str(path))
+    d = resolve_params(raw, profile, protocol, source=str(path), method=method)
     # relative paths in the file are relative to the file (overrides stay relative to the working directory)
     for key in ("benchmark", "splits_root"):
         value = d.get("data", {}).get(key)

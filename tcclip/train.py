@@ -29,7 +29,7 @@ __all__ = ['keyword_rule', 'default_lr_10x_rule', 'parameter_groups', 'build_opt
            'all_reduce_sum', 'seed_everything', 'ResumableSampler', 'get_rng_state', 'set_rng_state', 'save_checkpoint',
            'load_checkpoint', 'unwrap', 'TrainState', 'StopTraining', 'fit', 'SplitSpec', 'Benchmark',
            'benchmark_from_config', 'protocol_splits', 'video_transform', 'make_dataset', 'make_model', 'make_mixup',
-           'save_model', 'train_protocol']
+           'save_model', 'init_from_checkpoint', 'train_protocol']
 
 # %% ../nbs/20_train.ipynb
 def keyword_rule(keywords: Sequence[str]) -> Callable[[str], bool]:
@@ -550,12 +550,30 @@ def save_model(model: nn.Module, cfg: RunConfig, classnames: Sequence[str], path
     return save_checkpoint(dict(model=unwrap(model).state_dict(), config=cfg.to_dict(), classnames=list(classnames),
                                 **extra), path)
 
+def init_from_checkpoint(model: nn.Module, checkpoint: str | os.PathLike) -> dict:
+    """Start fine-tuning from another run's weights (e.g. the zero-shot protocol's K-400 model, paper Tables 11-12):
+    every parameter of `model` whose name and shape match is copied; class-dependent state is never loaded, so the
+    new run may have other classes. Returns `{"loaded": n, "kept": [names not found or of another shape]}`;
+    a checkpoint that matches nothing is an error."""
+    ck = load_checkpoint(checkpoint)
+    state = ck.get("model", ck)
+    own = dict(unwrap(model).named_parameters())
+    loaded, kept = 0, []
+    with torch.no_grad():
+        for name, p in own.items():
+            src = state.get(name)
+            if src is None or tuple(src.shape) != tuple(p.shape): kept.append(name); continue
+            p.copy_(src.to(p.dtype)); loaded += 1
+    if loaded == 0: raise ValueError(f"{checkpoint}: no parameter matches the model (is it a tcclip checkpoint of the same architecture?)")
+    return {"loaded": loaded, "kept": kept}
+
 def train_protocol(cfg: RunConfig, out_dir: str | os.PathLike, *, resume: bool = False, evaluate: bool = True,
                    progress: bool = True, callbacks: Sequence[Callable[[TrainState], None]] = (),
-                   dist: DistInfo | None = None) -> dict:
+                   dist: DistInfo | None = None, init: str | os.PathLike | None = None) -> dict:
     """Train the run `cfg` describes and (with `evaluate=True`) evaluate it. Returns the metrics dict written to
     `out_dir/metrics.json` (`top1`, `top5`, `chance` of the evaluation set, per-split details, training history)."""
     from tcclip.config import save_config
+    started = time.perf_counter()
     dist = dist or init_distributed()
     out_dir = Path(out_dir)
     seed_everything(cfg.seed + dist.rank)
@@ -566,6 +584,7 @@ def train_protocol(cfg: RunConfig, out_dir: str | os.PathLike, *, resume: bool =
     train_set = make_dataset(cfg, splits["train"], train=True)
     classnames = list(train_set.classes)
     model = make_model(cfg, classnames)
+    initialised = init_from_checkpoint(model, init) if init is not None else None
     if dist.is_main:
         out_dir.mkdir(parents=True, exist_ok=True); save_config(cfg, out_dir / "resolved_config.yaml")
     seed_everything(cfg.seed + dist.rank)
@@ -576,7 +595,10 @@ def train_protocol(cfg: RunConfig, out_dir: str | os.PathLike, *, resume: bool =
     if dist.is_main: save_model(model, cfg, classnames, out_dir / "model.pt")
     metrics: dict = {"protocol": cfg.protocol.name, "profile": cfg.profile, "dataset": cfg.protocol.dataset,
                      "shot": cfg.protocol.shot, "split": cfg.protocol.split, "train_videos": len(train_set),
-                     "skipped_train_videos": result["skipped"], "history": result["history"]}
+                     "skipped_train_videos": result["skipped"], "history": result["history"],
+                     "num_frames": cfg.data.num_frames}
+    if initialised is not None:
+        metrics["init"] = {"checkpoint": str(init), "loaded": initialised["loaded"], "kept": initialised["kept"]}
     if evaluate:
         from tcclip.evaluate import evaluate_protocol
         metrics.update(evaluate_protocol(unwrap(model), cfg, bench, splits=splits, dist=dist, progress=progress))
@@ -586,6 +608,7 @@ def train_protocol(cfg: RunConfig, out_dir: str | os.PathLike, *, resume: bool =
             ensembled = wise_ft_model(unwrap(model), initial, cfg.eval.wise_ft)
             metrics[f"wise_ft_{cfg.eval.wise_ft:g}"] = evaluate_protocol(ensembled, cfg, bench, splits=splits, dist=dist,
                                                                          progress=progress)
+    metrics["wall_time_s"] = round(time.perf_counter() - started, 1)   # for the pipeline report's stage times
     if dist.is_main:
         (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, default=float) + "\n")
     return metrics
