@@ -14,7 +14,7 @@ from typing import Sequence
 
 # %% auto 0
 __all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'UserError', 'build_parser', 'cmd_train', 'subset_splits',
-           'cmd_eval', 'read_class_names', 'load_video_views', 'cmd_predict', 'cmd_data', 'main']
+           'cmd_eval', 'read_class_names', 'load_video_views', 'cmd_predict', 'cmd_data', 'cmd_report', 'main']
 
 # %% ../nbs/40_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     "The `tcclip` argument parser (subcommands train, eval, predict, data)."
     parser = argparse.ArgumentParser(prog="tcclip", description="TC-CLIP: train and evaluate video CLIP models "
                                      "under the paper's protocols, classify videos, build and check benchmarks.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,report}")
 
     t = sub.add_parser("train", help="fine-tune a model under a protocol and evaluate it",
                        description="Train under --protocol at --profile scale; writes OUT/metrics.json (top1, top5, "
@@ -88,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--params", default=None, help="params.yaml to read")
     pr.add_argument("--top", type=int, default=5, help="how many classes to print (default 5)")
     pr.add_argument("--views", default="2x1", help="clips x crops to average over (default 2x1)")
+
+    r = sub.add_parser("report", help="write results/<profile>/README.md linking every table and figure",
+                       description="Index of a profile's results: every table and figure, the machine, the git revision "
+                                   "and the runs' times.")
+    r.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="default: params.yaml's `profile`")
+    r.add_argument("--params", default=None, help="params.yaml to read")
+    r.add_argument("--results", default=None, help="results folder (default results/<profile>)")
+    r.add_argument("--runs", default=None, help="runs folder (default data/runs/<profile>)")
 
     d = sub.add_parser("data", help="build the synthetic benchmark or check a dataset's videos")
     dsub = d.add_subparsers(dest="data_command", required=True, metavar="{synth,prepare,check}")
@@ -313,7 +321,18 @@ def cmd_data(args) -> int:
     return 0 if report.ok else 1
 
 # %% ../nbs/40_cli.ipynb
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data}
+def cmd_report(args) -> int:
+    "`tcclip report`: results/<profile>/README.md (`tcclip.tables.write_report`)."
+    from tcclip.config import find_params_file, read_params_file
+    from tcclip.tables import write_report
+    profile = args.profile or read_params_file(Path(args.params) if args.params else find_params_file()).get("profile", "smoke")
+    results = Path(args.results or f"results/{profile}")
+    if not results.is_dir(): raise UserError(f"no results folder {results}: run `dvc repro` first")
+    path = write_report(profile, results, args.runs or f"data/runs/{profile}")
+    print(f"report written to {path}")
+    return 0
+
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data, "report": cmd_report}
 
 def _message(err: BaseException) -> str:
     msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)

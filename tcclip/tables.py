@@ -15,7 +15,7 @@ import pandas as pd
 # %% auto 0
 __all__ = ['DATASET_NAMES', 'METHOD_NAMES', 'SHOTS', 'WE_KEY', 'TABLES', 'RunLog', 'harmonic_mean', 'zero_shot_rows', 'table02',
            'table07', 'table15', 'wise_ft_curves', 'table03', 'table11', 'table04', 'table12', 'table05', 'table16',
-           'table06']
+           'table06', 'run_times', 'write_report']
 
 # %% ../nbs/33_tables.ipynb
 DATASET_NAMES = {"k400": "K-400", "k600": "K-600", "hmdb": "HMDB-51", "ucf": "UCF-101", "ssv2": "SSv2"}
@@ -274,3 +274,50 @@ def table06(runs_dir: str | Path, cost: Mapping | None = None) -> tuple[pd.DataF
     return _frame(rows), notes
 
 TABLES = {2: table02, 3: table03, 4: table04, 5: table05, 7: table07, 11: table11, 12: table12, 15: table15, 16: table16}
+
+# %% ../nbs/33_tables.ipynb
+def _git_revision(cwd: str | Path = ".") -> str:
+    import subprocess
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd, capture_output=True,
+                               text=True, check=True).stdout.strip()
+        return rev + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+
+def run_times(runs_dir: str | Path) -> pd.DataFrame:
+    "Wall time of every run under `runs_dir` (from `metrics.json`'s `wall_time_s`), grouped by protocol folder."
+    rows = []
+    for path in sorted(Path(runs_dir).rglob("metrics.json")):
+        try: seconds = json.loads(path.read_text()).get("wall_time_s")
+        except (json.JSONDecodeError, AttributeError): continue
+        if seconds is None: continue
+        rows.append(dict(stage=path.relative_to(runs_dir).parts[0], run=str(path.parent.relative_to(runs_dir)), seconds=float(seconds)))
+    df = pd.DataFrame(rows, columns=["stage", "run", "seconds"])
+    return df.groupby("stage", sort=True).agg(runs=("run", "count"), seconds=("seconds", "sum")).reset_index()
+
+def write_report(profile: str, results_dir: str | Path, runs_dir: str | Path, *, machine: str | None = None,
+                 revision: str | None = None) -> Path:
+    "Write `results_dir/README.md` linking every table and figure of `profile` (see above)."
+    results_dir = Path(results_dir)
+    if machine is None:
+        from tcclip.cost import machine_label
+        machine = machine_label()
+    lines = [f"# Results: profile `{profile}`", "",
+             f"- Machine: {machine}", f"- Git revision: {revision or _git_revision(results_dir)}",
+             "- Regenerate with `dvc repro` (params.yaml `profile: " + profile + "`); the paper's numbers are in `data/paper/`.", "",
+             "## Tables", ""]
+    for md in sorted(results_dir.glob("table*.md")):
+        title = md.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+        lines.append(f"- [{title}]({md.name}) ([csv]({md.with_suffix('.csv').name}))")
+    figures = sorted(results_dir.glob("fig*.png"))
+    lines += ["", "## Figures", ""] + [f"- [{f.stem}]({f.name})" for f in figures] + ([] if figures else ["- (none yet)"])
+    times = run_times(runs_dir) if Path(runs_dir).is_dir() else pd.DataFrame(columns=["stage", "runs", "seconds"])
+    lines += ["", "## Time spent in training and evaluation runs", "",
+              "| runs folder | runs | minutes |", "| --- | ---: | ---: |"]
+    lines += [f"| {r.stage} | {r.runs} | {r.seconds / 60:.1f} |" for r in times.itertuples()]
+    if len(times): lines.append(f"| **total** | {int(times.runs.sum())} | {times.seconds.sum() / 60:.1f} |")
+    out = results_dir / "README.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
