@@ -11,8 +11,20 @@ import importlib
 
 # name -> module that defines it; resolved lazily by __getattr__ so `import tcclip` stays cheap.
 _LAZY_API = {
-    "load_paper_table": "tcclip.paper",
-    "compare": "tcclip.paper",
+    # the model (paper Sec. 2) and the authors' checkpoints
+    "ModelConfig": "tcclip.models", "build_model": "tcclip.models", "VideoCLIP": "tcclip.models",
+    "from_official_checkpoint": "tcclip.official", "to_official_state_dict": "tcclip.official",
+    "recipe_state_dict": "tcclip.official",
+    "load_clip": "tcclip.clip", "normalize_classname": "tcclip.clip",
+    # data: the authors' formats and the synthetic benchmark
+    "VideoDataset": "tcclip.data", "read_split": "tcclip.data", "read_labels": "tcclip.data",
+    "check_videos": "tcclip.data", "load_manifest": "tcclip.data", "build_benchmark": "tcclip.synth",
+    # experiments: configs, training, evaluation
+    "load_params": "tcclip.config", "train_protocol": "tcclip.train", "evaluate_protocol": "tcclip.evaluate",
+    "load_for_eval": "tcclip.evaluate", "wise_ft_model": "tcclip.evaluate",
+    # reporting
+    "load_paper_table": "tcclip.paper", "compare": "tcclip.paper", "write_table": "tcclip.paper",
+    "count_parameters": "tcclip.cost", "flop_breakdown": "tcclip.cost",
 }
 
 def __getattr__(name: str):
