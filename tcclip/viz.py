@@ -251,21 +251,39 @@ def _outline(img: np.ndarray, row: int, col: int, cell: int, colour, width: int)
     img[y:y + cell, x:x + width] = c; img[y:y + cell, x + cell - width:x + cell] = c
 
 def _figure(rows: Sequence[np.ndarray], row_labels: Sequence[str], col_titles: Sequence[str] | None = None,
-            title: str | None = None, frame_inches: float = 1.7):
-    "A grid of image rows (`[T, h, w, 3]` each), one labelled row per entry."
+            title: str | None = None, frame_inches: float = 1.7, panel_titles: Mapping[int, str] | None = None):
+    """A grid of image rows (`[T, h, w, 3]` each), one labelled row per entry; frame names under the last row and
+    `panel_titles` (row index -> text) above the rows that start a new video, with a spacer before each new video.
+    Margins are fixed in inches, so long titles neither squeeze the frames nor move the columns apart."""
     import matplotlib.pyplot as plt
-    T = rows[0].shape[0]
-    fig, axes = plt.subplots(len(rows), T, figsize=(frame_inches * T + 0.8, frame_inches * len(rows) + (0.5 if title else 0.2)),
-                             squeeze=False)
+    T, n, fi = rows[0].shape[0], len(rows), frame_inches
+    panel_titles = dict(panel_titles or {})
+    spacer = 0.2                                                          # frame heights before each new video
+    slots = []                                                            # grid row of every image row
+    for r in range(n):
+        if r in panel_titles and r > 0: slots.append(None)
+        slots.append(r)
+    ratios = [spacer if s is None else 1.0 for s in slots]
+    top, bottom, left, right = (0.5 if title else 0.1) + (0.22 if panel_titles else 0), 0.3, 0.45, 0.05
+    hspace = 0.05
+    width = fi * T * (1 + 0.04) + left + right
+    height = fi * sum(ratios) * (1 + hspace) + top + bottom
+    fig = plt.figure(figsize=(width, height))
+    grid = fig.add_gridspec(len(slots), T, height_ratios=ratios, left=left / width, right=1 - right / width,
+                            top=1 - top / height, bottom=bottom / height, wspace=0.04, hspace=hspace)
+    positions = [i for i, s in enumerate(slots) if s is not None]
     for r, (images, label) in enumerate(zip(rows, row_labels)):
         for t in range(T):
-            ax = axes[r, t]
+            ax = fig.add_subplot(grid[positions[r], t])
             ax.imshow(images[t], interpolation="nearest")
             ax.set_xticks([]); ax.set_yticks([])
-            if t == 0: ax.set_ylabel(label, fontsize=9)
-            if r == 0 and col_titles is not None: ax.set_title(col_titles[t], fontsize=9)
-    if title: fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+            if t == 0:
+                ax.set_ylabel(label, fontsize=8)
+                if r in panel_titles:
+                    ax.text(0, 1.03, panel_titles[r], transform=ax.transAxes, fontsize=9, fontweight="bold",
+                            ha="left", va="bottom")
+            if r == n - 1 and col_titles is not None: ax.set_xlabel(col_titles[t], fontsize=8)
+    if title: fig.suptitle(title, fontsize=10, y=1 - 0.1 / height, va="top")
     return fig
 
 def show_video_strip(video: torch.Tensor, title: str | None = None, *, label: str = "input"):
@@ -395,16 +413,17 @@ def draw_token_panels(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor, to
     """Several videos, each as three rows: input, last-layer seeds, context tokens (Figure 9; one panel is Figure 6).
     `panels`: `(name, video [T, 3, H, W], seed_index [L, 1, T, n], source [1, k, T*Np])`; `highlight="widest"`
     paints each video's `widest_context_token` red, `None` none."""
-    rows, labels = [], []
+    rows, labels, starts = [], [], {}
     for name, video, seed_index, source in panels:
         r_seed, l_seed = seed_rows(video, seed_index, -1, patch_size=patch_size)
         T = r_seed[0].shape[0]
         j = widest_context_token(source, T) if highlight == "widest" else None
         r_ctx, l_ctx = context_rows(video, source, j)
+        starts[len(rows)] = name
         rows += [r_seed[0], r_seed[1], r_ctx[1]]
-        labels += [f"{name}\ninput", l_seed[1], l_ctx[1]]
+        labels += ["input", l_seed[1], l_ctx[1]]
     if len({r.shape[0] for r in rows}) != 1: raise ValueError("all panels need the same number of frames")
-    return _figure(rows, labels, [f"t={t}" for t in range(rows[0].shape[0])], title)
+    return _figure(rows, labels, [f"t={t}" for t in range(rows[0].shape[0])], title, panel_titles=starts)
 
 def attention_rows(video: torch.Tensor, maps: torch.Tensor | Mapping[str, torch.Tensor], *,
                    query: tuple[int, int] | None = None, alpha: float = 0.55, cmap: str = "jet"
@@ -446,12 +465,13 @@ def draw_attention(video: torch.Tensor, maps: torch.Tensor | Mapping[str, torch.
 def draw_attention_panels(panels: Sequence[tuple[str, torch.Tensor, Mapping[str, torch.Tensor], tuple[int, int] | None]],
                           *, alpha: float = 0.55, cmap: str = "jet", title: str | None = None):
     "Several videos' `draw_attention` rows in one figure; `panels`: `(name, video, maps, query or None)`."
-    rows, labels = [], []
+    rows, labels, starts = [], [], {}
     for name, video, maps, query in panels:
         r, l = attention_rows(video, maps, query=query, alpha=alpha, cmap=cmap)
-        rows += r; labels += [f"{name}\n{l[0]}", *l[1:]]
+        starts[len(rows)] = name
+        rows += r; labels += l
     if len({r.shape[0] for r in rows}) != 1: raise ValueError("all panels need the same number of frames")
-    return _figure(rows, labels, [f"t={t}" for t in range(rows[0].shape[0])], title)
+    return _figure(rows, labels, [f"t={t}" for t in range(rows[0].shape[0])], title, panel_titles=starts)
 
 # %% ../nbs/31_viz.ipynb
 def load_video_for_model(path: str | os.PathLike, num_frames: int, input_size: int = 224) -> torch.Tensor:
