@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Sequence
 
 # %% auto 0
-__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'UserError', 'build_parser', 'cmd_train', 'subset_splits',
-           'cmd_eval', 'read_class_names', 'load_video_views', 'cmd_predict', 'cmd_data', 'cmd_report', 'main']
+__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'AUTHORS_REPO', 'AUTHORS_REV', 'COMMANDS', 'UserError', 'build_parser',
+           'cmd_train', 'subset_splits', 'cmd_eval', 'read_class_names', 'load_video_views', 'cmd_predict',
+           'fetch_splits', 'cmd_data', 'cmd_report', 'main']
 
 # %% ../nbs/40_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
 PROFILE_CHOICES = ("smoke", "mini", "paper")
+AUTHORS_REPO = "https://github.com/naver-ai/tc-clip"   # the authors' split and label files (data, not code)
+AUTHORS_REV = "8728fe4"                               # the revision the project's format checks were made against
 
 class UserError(Exception):
     "A mistake in the command line or its inputs: reported as one line, exit code 2."
@@ -97,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--results", default=None, help="results folder (default results/<profile>)")
     r.add_argument("--runs", default=None, help="runs folder (default data/runs/<profile>)")
 
-    d = sub.add_parser("data", help="build the synthetic benchmark or check a dataset's videos")
-    dsub = d.add_subparsers(dest="data_command", required=True, metavar="{synth,prepare,check}")
+    d = sub.add_parser("data", help="build the synthetic benchmark, fetch the authors' split files, or check videos")
+    dsub = d.add_subparsers(dest="data_command", required=True, metavar="{synth,prepare,fetch-splits,check}")
     s = dsub.add_parser("synth", help="write the synthetic benchmark (videos, splits, labels, benchmark.json)")
     s.add_argument("out", help="output folder")
     s.add_argument("--preset", default="smoke", choices=("smoke", "mini"), help="size preset (default smoke)")
@@ -111,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a config field, e.g. --set data.splits_root=/data/tc-clip --set data.roots.hmdb=/data/hmdb51")
     pp.add_argument("--params", default=None, help="params.yaml to read")
+    f = dsub.add_parser("fetch-splits", help="dvc import the authors' label and split files at a pinned revision",
+                        description=f"`dvc import` {AUTHORS_REPO} (labels/, datasets_splits/) at revision {AUTHORS_REV} into "
+                                    "OUT (default data/splits), tracked by .dvc files; needs network. The paper profile's "
+                                    "data.splits_root points there.")
+    f.add_argument("--out", default="data/splits", help="destination folder (default data/splits)")
+    f.add_argument("--rev", default=AUTHORS_REV, help=f"git revision of the authors' repository (default {AUTHORS_REV})")
     c = dsub.add_parser("check", help="decode every video of a split; non-zero exit and a list of the bad files")
     c.add_argument("--root", required=True, help="folder the split's paths are relative to")
     c.add_argument("--split", required=True, help="split file (relative/path label per line)")
@@ -298,6 +307,20 @@ def cmd_predict(args) -> int:
         print(f"{p:7.2%}  {names[i]}")
     return 0
 
+def fetch_splits(out: str = "data/splits", rev: str = AUTHORS_REV, folders: Sequence[str] = ("labels", "datasets_splits")) -> int:
+    "`dvc import` the authors' `folders` at `rev` into `out/<folder>` (each tracked by a .dvc file pinning the revision)."
+    import subprocess
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for folder in folders:
+        cmd = ["dvc", "import", AUTHORS_REPO, folder, "-o", f"{out}/{folder}", "--rev", rev, "--force"]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()
+            raise UserError(f"`{' '.join(cmd)}` failed (offline? this needs access to github.com): "
+                            f"{detail[-1] if detail else 'no output'}")
+        print(f"imported {AUTHORS_REPO}/{folder}@{rev} -> {out}/{folder}")
+    return 0
+
 def cmd_data(args) -> int:
     "`tcclip data synth|prepare|check`."
     if args.data_command == "synth":
@@ -305,6 +328,8 @@ def cmd_data(args) -> int:
         path = build_benchmark(args.out, preset=args.preset, seed=args.seed)
         print(f"synthetic benchmark ({args.preset}, seed {args.seed}) written to {args.out}")
         return 0
+    if args.data_command == "fetch-splits":
+        return fetch_splits(args.out, args.rev)
     if args.data_command == "prepare":
         from tcclip.config import find_params_file, load_params
         from tcclip.train import benchmark_from_config

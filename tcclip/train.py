@@ -476,10 +476,16 @@ def benchmark_from_config(cfg: RunConfig, build_if_missing: bool = True) -> Benc
             from tcclip.synth import build_benchmark
             build_benchmark(path, preset=d.synth_preset, seed=d.synth_seed)
         elif d.splits_root:
+            if not Path(d.splits_root).is_dir():
+                raise FileNotFoundError(f"data.splits_root={d.splits_root} does not exist: get the authors' split and label "
+                                        "files with `tcclip data fetch-splits` (dvc import, needs network) or point it at a copy")
             roots = {role: root for role, root in d.roots.items() if root}
             if not roots: raise ValueError("data.splits_root is set but data.roots gives no video folder; set e.g. data.roots.hmdb=/data/hmdb51")
             from tcclip.data import write_real_manifest
             write_real_manifest(path, d.splits_root, roots)
+        else:
+            raise FileNotFoundError(f"no benchmark.json in {path}: set data.synth_preset to render the synthetic benchmark, "
+                                    "or data.splits_root (the authors' split files) and data.roots (your video folders)")
     return Benchmark.load(path, d.roots)
 
 # %% ../nbs/20_train.ipynb
