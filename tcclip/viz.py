@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 import os
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -54,7 +56,7 @@ def key_layout(enc: TCVisionEncoder, num_frames: int, num_context: int | None) -
     T, N = num_frames, enc.num_tokens
     ids = torch.arange(T * N, dtype=torch.float64).view(1, T, 1, N, 1)
     ctx = None if num_context is None else -(torch.arange(num_context, dtype=torch.float64) + 1).view(1, 1, num_context, 1)
-    keys, _, _ = enc.reference(ids, ids, ctx, ctx)
+    keys = enc.reference(ids, ids, ctx, ctx)[0]
     keys = keys.reshape(T, -1)
     if not torch.equal(keys, keys.round()) or keys.min() < -(num_context or 0) or keys.max() >= T * N:
         raise ValueError("the encoder's reference builder mixes tokens (keys are not copies of input tokens); "
@@ -84,6 +86,7 @@ def _recording(enc: TCVisionEncoder, layers: Sequence[int]):
         handles.append(block.ln_1.register_forward_hook(keeper(rec["ln_1"][l], False)))
         handles.append(block.attn.out_proj.register_forward_hook(keeper(rec["attn_out"][l], True)))
     merge = enc.merge
+    @functools.wraps(merge)                  # keeps the merger's attributes (e.g. what it wants passed)
     def recording_merge(*args, **kwargs):
         merged = merge(*args, **kwargs)
         rec["assignments"].append(merged.assignment)
@@ -100,10 +103,13 @@ def _recompute(enc: TCVisionEncoder, l: int, h: torch.Tensor, h_ctx: torch.Tenso
     q, k, v = (split_heads(t, H) for t in project_qkv(block.attn, h))
     k_ctx = v_ctx = None
     if h_ctx is not None: k_ctx, v_ctx = (split_heads(t, H) for t in project_kv(block.attn, h_ctx))
-    keys, values, n_local = enc.reference(k, v, k_ctx, v_ctx)
+    keys, values, n_local, *reference_mask = enc.reference(k, v, k_ctx, v_ctx)   # builders may add a mask
     mask = None
     if str(l) in enc.local_global_bias and keys.shape[-2] > n_local:
         mask = group_bias_mask(enc.local_global_bias[str(l)], n_local, keys.shape[-2] - n_local).to(q.dtype)
+    if reference_mask and reference_mask[0] is not None:
+        extra = reference_mask[0].to(q.dtype)
+        mask = extra if mask is None else mask + extra
     B, T, _, N, hd = q.shape
     logits = (q.reshape(B * T, H, N, hd) * hd ** -0.5) @ keys.transpose(-2, -1)
     if mask is not None: logits = logits + mask
@@ -278,7 +284,7 @@ def _figure(rows: Sequence[np.ndarray], row_labels: Sequence[str], col_titles: S
             ax.imshow(images[t], interpolation="nearest")
             ax.set_xticks([]); ax.set_yticks([])
             if t == 0:
-                ax.set_ylabel(label, fontsize=8)
+                ax.set_ylabel("\n".join(textwrap.fill(part, 26) for part in label.split("\n")), fontsize=8)
                 if r in panel_titles:
                     ax.text(0, 1.03, panel_titles[r], transform=ax.transAxes, fontsize=9, fontweight="bold",
                             ha="left", va="bottom")
@@ -538,7 +544,10 @@ def plot_attention_spread(spread: pd.DataFrame, title: str | None = None):
         axes[1].plot(g.num_frames, g.top_k_mass, marker="o", label=mode)
     axes[0].set(xlabel="frames T", ylabel="effective keys attended, exp(entropy)", yscale="log")
     axes[1].set(xlabel="frames T", ylabel=f"[CLS] mass on its top-{int(spread.top_k.iloc[0])} keys", ylim=(0, 1.02))
-    for ax in axes: ax.grid(alpha=0.3); ax.legend(fontsize=8)
+    ticks = sorted(spread.num_frames.unique())
+    for ax in axes:
+        ax.set_xscale("log", base=2); ax.set_xticks(ticks, [str(t) for t in ticks]); ax.minorticks_off()
+        ax.grid(alpha=0.3); ax.legend(fontsize=8)
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
