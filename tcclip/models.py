@@ -15,14 +15,26 @@ import torch.nn.functional as F
 from torch import nn
 
 from .clip import load_clip
-from .tc import TCVisionEncoder
+from .tc import TCVisionEncoder, lookup
 from .vp import HandcraftedTextEncoder, TextTower, VPTextEncoder
 
 # %% auto 0
-__all__ = ['KINDS', 'VP_SOURCES', 'ModelConfig', 'VideoCLIP', 'build_model']
+__all__ = ['KINDS', 'LAYER_ALIASES', 'VP_SOURCES', 'PROMPTS', 'VIDEO_CONDITIONED_PROMPTS', 'resolve_layer', 'ModelConfig',
+           'VideoCLIP', 'build_model']
 
 # %% ../nbs/05_models.ipynb
 KINDS = ("vanilla-clip", "vifi-clip", "tc-clip")
+LAYER_ALIASES = ("first", "middle", "last")
+
+def resolve_layer(value: int | str | None, depth: int, name: str = "layer") -> int:
+    """1-based layer of a `depth`-layer tower: an int as is, None/'last' = `depth`, 'first' = 1, 'middle' = `depth // 2`
+    (6 of 12, so the paper's (L_text, L_vision) values read the same on tiny test models)."""
+    if value is None or value == "last": return depth
+    if value == "first": return 1
+    if value == "middle": return max(1, depth // 2)
+    if isinstance(value, str): raise ValueError(f"{name} must be a 1-based layer or one of {LAYER_ALIASES}, got {value!r}")
+    if not 1 <= int(value) <= depth: raise ValueError(f"{name} must be in 1..{depth}, got {value}")
+    return int(value)
 
 @dataclass
 class ModelConfig:
@@ -42,14 +54,15 @@ class ModelConfig:
     merge: str = "bipartite"               # key of tcclip.tokens.MERGERS
     reference: str = "context"             # key of tcclip.tc.REFERENCE_BUILDERS
     # text side
-    prompt: str | None = None              # vp | handcrafted; None = vp for tc-clip, handcrafted otherwise
+    prompt: str | None = None              # key of PROMPTS (vp | handcrafted | ablations); None = vp for tc-clip, else handcrafted
     prompt_template: str = "a photo of a {}."
     n_prompt: int = 4
     prompt_init: str | None = "a photo of a"
-    vp_layer: int | None = None            # 1-based text layer VP runs before; None = the last
+    vp_layer: int | str | None = None      # 1-based text layer VP runs before, or first|middle|last; None = the last
+    vp_vision_layer: int | str | None = None   # vision layer whose context tokens VP reads (same forms); None = the last
     vp_layer_init: str = "clip"            # clip | random
     vp_stop_grad: bool = True
-    vp_source: str = "context"             # key of VP_SOURCES
+    vp_source: str = "context"             # key of VP_SOURCES (vp and late-fusion prompts)
     context_length: int = 30
     underscores_to_space: bool | None = None   # None = the authors' choice: True with VP, False with handcrafted
 
@@ -57,11 +70,14 @@ class ModelConfig:
         if self.kind not in KINDS: raise ValueError(f"ModelConfig.kind must be one of {KINDS}, got {self.kind!r}")
         if self.tc_layers is not None: self.tc_layers = tuple(sorted({int(l) for l in self.tc_layers}))
         if self.prompt is None: self.prompt = "vp" if self.kind == "tc-clip" else "handcrafted"
-        if self.prompt not in ("vp", "handcrafted"):
-            raise ValueError(f"ModelConfig.prompt must be 'vp' or 'handcrafted', got {self.prompt!r}")
-        if self.prompt == "vp" and self.kind != "tc-clip":
-            raise ValueError(f"prompt='vp' needs context tokens, i.e. kind='tc-clip' (got kind={self.kind!r})")
-        if self.underscores_to_space is None: self.underscores_to_space = self.prompt == "vp"
+        lookup(PROMPTS, "ModelConfig.prompt", self.prompt)
+        if self.prompt in VIDEO_CONDITIONED_PROMPTS and self.kind != "tc-clip":
+            raise ValueError(f"prompt={self.prompt!r} reads the video encoder's tokens, i.e. needs kind='tc-clip' (got kind={self.kind!r})")
+        for name in ("vp_layer", "vp_vision_layer"):
+            value = getattr(self, name)
+            if isinstance(value, str) and value not in LAYER_ALIASES:
+                raise ValueError(f"ModelConfig.{name} must be a 1-based layer or one of {LAYER_ALIASES}, got {value!r}")
+        if self.underscores_to_space is None: self.underscores_to_space = self.prompt != "handcrafted"
         if self.num_frames < 1: raise ValueError(f"ModelConfig.num_frames must be >= 1, got {self.num_frames}")
 
     def to_dict(self) -> dict:
@@ -80,9 +96,24 @@ class ModelConfig:
 
 # %% ../nbs/05_models.ipynb
 VP_SOURCES: dict[str, Callable[[dict], torch.Tensor]] = {
-    "context": lambda vision: vision["context_tokens"],
+    # `layer_context_tokens` exists only when VP reads an earlier vision layer (ModelConfig.vp_vision_layer)
+    "context": lambda vision: vision.get("layer_context_tokens", vision["context_tokens"]),
     "cls": lambda vision: vision["cls_tokens"],
 }
+
+def _vp_text(cfg: "ModelConfig", tower: TextTower, classnames: Sequence[str]) -> nn.Module:
+    return VPTextEncoder(tower, classnames, n_prompt=cfg.n_prompt, prompt_init=cfg.prompt_init,
+                         context_length=cfg.context_length, vp_layer=resolve_layer(cfg.vp_layer, len(tower.blocks), "vp_layer"),
+                         vp_layer_init=cfg.vp_layer_init, vp_stop_grad=cfg.vp_stop_grad,
+                         underscores_to_space=cfg.underscores_to_space)
+
+def _handcrafted_text(cfg: "ModelConfig", tower: TextTower, classnames: Sequence[str]) -> nn.Module:
+    return HandcraftedTextEncoder(tower, classnames, template=cfg.prompt_template, context_length=cfg.context_length,
+                                  underscores_to_space=cfg.underscores_to_space)
+
+PROMPTS: dict[str, Callable[["ModelConfig", TextTower, Sequence[str]], nn.Module]] = {
+    "vp": _vp_text, "handcrafted": _handcrafted_text}
+VIDEO_CONDITIONED_PROMPTS: set[str] = {"vp"}
 
 # %% ../nbs/05_models.ipynb
 class VideoCLIP(nn.Module):
@@ -92,22 +123,18 @@ class VideoCLIP(nn.Module):
         super().__init__()
         self.cfg = cfg
         tc = cfg.kind == "tc-clip"
+        self.conditioned = cfg.prompt in VIDEO_CONDITIONED_PROMPTS
+        source = lookup(VP_SOURCES, "vp_source", cfg.vp_source) if self.conditioned else None
+        depth = len(clip.visual.transformer.resblocks)
+        vision_layer = resolve_layer(cfg.vp_vision_layer, depth, "vp_vision_layer") if self.conditioned else depth
         self.visual = TCVisionEncoder(
             clip.visual, num_frames=cfg.num_frames, tc_layers=cfg.tc_layers if tc else (), seed_ratio=cfg.seed_ratio,
             context_tokens=cfg.context_tokens, merge_r=cfg.merge_r, local_global_bias=cfg.local_global_bias,
             positional_embedding=cfg.positional_embedding if tc else "space", seed_selection=cfg.seed_selection,
-            merge=cfg.merge, reference=cfg.reference)
-        tower = TextTower(clip)
-        if cfg.prompt == "vp":
-            if cfg.vp_source not in VP_SOURCES: raise ValueError(f"unknown vp_source {cfg.vp_source!r}; choose from {sorted(VP_SOURCES)}")
-            self.text = VPTextEncoder(tower, classnames, n_prompt=cfg.n_prompt, prompt_init=cfg.prompt_init,
-                                      context_length=cfg.context_length, vp_layer=cfg.vp_layer,
-                                      vp_layer_init=cfg.vp_layer_init, vp_stop_grad=cfg.vp_stop_grad,
-                                      underscores_to_space=cfg.underscores_to_space)
-        else:
-            self.text = HandcraftedTextEncoder(tower, classnames, template=cfg.prompt_template,
-                                               context_length=cfg.context_length,
-                                               underscores_to_space=cfg.underscores_to_space)
+            merge=cfg.merge, reference=cfg.reference,
+            keep_patch_tokens=getattr(source, "needs_patch_tokens", False),
+            context_output_layer=vision_layer if vision_layer != depth and cfg.vp_source == "context" else None)
+        self.text = lookup(PROMPTS, "prompt", cfg.prompt)(cfg, TextTower(clip), classnames)
         self.logit_scale = clip.logit_scale
 
     @property
@@ -133,7 +160,7 @@ class VideoCLIP(nn.Module):
         `source [B, k, T*Np]`. `reference=True` runs the straightforward (slow, explicit-softmax) path."""
         vision = self.visual(video, trace_source=return_details, explicit_attention=reference)
         video_embedding = F.normalize(vision["cls_tokens"].mean(dim=1), dim=-1)
-        if self.cfg.prompt == "vp":
+        if self.conditioned:
             source = VP_SOURCES[self.cfg.vp_source](vision)
             class_embeddings = self.text.forward_reference(source) if reference else self.text(source)
         else:

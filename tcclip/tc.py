@@ -5,7 +5,7 @@
 # %% ../nbs/03_tc.ipynb 2
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -15,7 +15,7 @@ from .tokens import MERGERS, SEED_SELECTORS, gather_seeds, num_seeds, seed_colum
 
 # %% auto 0
 __all__ = ['REFERENCE_BUILDERS', 'split_heads', 'merge_heads', 'project_qkv', 'project_kv', 'group_bias_mask', 'attend',
-           'cls_attention', 'reference_frame_and_context', 'TCVisionEncoder']
+           'cls_attention', 'reference_frame_and_context', 'LayerView', 'lookup', 'TCVisionEncoder']
 
 # %% ../nbs/03_tc.ipynb
 def split_heads(x: torch.Tensor, heads: int) -> torch.Tensor:
@@ -69,6 +69,24 @@ def reference_frame_and_context(k_local, v_local, k_ctx, v_ctx):
 
 REFERENCE_BUILDERS: dict[str, Callable] = {"context": reference_frame_and_context}
 
+class LayerView(NamedTuple):
+    "What an ablation seed selector or merger may read about the current layer (passed as `layer=` to those that set `wants_layer`)."
+    q: torch.Tensor               # [B, T, H, N, hd] the frames' own queries
+    k: torch.Tensor               # [B, T, H, N, hd] keys
+    v: torch.Tensor               # [B, T, H, N, hd] values
+    keys: torch.Tensor            # [B*T, H, n_keys, hd] what each frame attends to (own frame first)
+    values: torch.Tensor          # [B*T, H, n_keys, hd]
+    mask: torch.Tensor | None     # additive mask on `keys`
+    cls_attention: torch.Tensor   # [B, T, H, Np] [CLS] attention on the frame's patches
+    training: bool
+
+def lookup(registry: dict, key: str, value: str):
+    "`registry[value]`; the ablation alternatives (`tcclip.variants`) are registered on first need; unknown values name the choices."
+    if value not in registry:
+        from . import variants  # noqa: F401  registers the paper's ablation variants
+    if value not in registry: raise ValueError(f"unknown {key} {value!r}; choose from {sorted(registry)}")
+    return registry[value]
+
 # %% ../nbs/03_tc.ipynb
 def _trunc_normal(shape, std: float = 0.02, seed: int = 0) -> torch.Tensor:
     "Truncated normal init from a private generator, so building the same config twice gives the same weights."
@@ -80,7 +98,8 @@ class TCVisionEncoder(nn.Module):
     def __init__(self, visual: nn.Module, *, num_frames: int = 16, tc_layers: Sequence[int] | None = None,
                  seed_ratio: float = 0.3, context_tokens: int = 96, merge_r: int = 100,
                  local_global_bias: bool = True, positional_embedding: str = "space",
-                 seed_selection: str = "cls-attention", merge: str = "bipartite", reference: str = "context"):
+                 seed_selection: str = "cls-attention", merge: str = "bipartite", reference: str = "context",
+                 keep_patch_tokens: bool = False, context_output_layer: int | None = None):
         super().__init__()
         for name in ("conv1", "class_embedding", "positional_embedding", "ln_pre", "transformer", "ln_post", "proj"):
             setattr(self, name, getattr(visual, name))
@@ -98,10 +117,17 @@ class TCVisionEncoder(nn.Module):
         self.tc = len(consumers) > 0
         self.consumes = [l + 1 in consumers for l in range(L)]            # 0-based: reads context tokens
         self.produces = [l + 2 in consumers or (self.tc and l == L - 1) for l in range(L)]
-        for key, registry, value in (("seed_selection", SEED_SELECTORS, seed_selection), ("merge", MERGERS, merge),
-                                     ("reference", REFERENCE_BUILDERS, reference)):
-            if value not in registry: raise ValueError(f"unknown {key} {value!r}; choose from {sorted(registry)}")
-        self.select_seeds, self.merge, self.reference = SEED_SELECTORS[seed_selection], MERGERS[merge], REFERENCE_BUILDERS[reference]
+        if context_output_layer is not None:
+            if not self.tc: raise ValueError("context_output_layer needs TC (non-empty tc_layers): without TC there are no context tokens")
+            if not 1 <= int(context_output_layer) <= L:
+                raise ValueError(f"context_output_layer must be a 1-based vision layer in 1..{L}, got {context_output_layer}")
+            self.produces[int(context_output_layer) - 1] = True
+        self.context_output_layer, self.keep_patch_tokens = context_output_layer, keep_patch_tokens
+        self.select_seeds = lookup(SEED_SELECTORS, "seed_selection", seed_selection)
+        self.merge = lookup(MERGERS, "merge", merge)
+        self.reference = lookup(REFERENCE_BUILDERS, "reference", reference)
+        self._select_wants = getattr(self.select_seeds, "wants_layer", False)
+        self._merge_wants = getattr(self.merge, "wants_layer", False)
         self.n_seed = num_seeds(self.num_patches, seed_ratio)
         self.context_tokens, self.merge_r = context_tokens, merge_r
         self.local_global_bias = nn.ParameterDict(
@@ -137,7 +163,7 @@ class TCVisionEncoder(nn.Module):
     def forward(self, video: torch.Tensor, *, trace_source: bool = False, explicit_attention: bool = False) -> dict:
         """`video [B, T, 3, H, W]` -> dict with `cls_tokens [B, T, E]` (after `ln_post`, `proj`) and, with TC,
         `context_tokens [B, k, E]` (last layer, same head), `seed_index [L, B, T, n_seed]` and, if
-        `trace_source`, `source [B, k, T*Np]`."""
+        `trace_source`, `source [B, k, T*Np]` (plus `patch_tokens` / `layer_context_tokens` with the ablation options)."""
         x = self.embed(video)
         B, T, N, D = x.shape
         H, L, ctx, seeds, out = self.heads, self.num_layers, None, [], {}
@@ -147,16 +173,22 @@ class TCVisionEncoder(nn.Module):
             k_ctx = v_ctx = None
             if ctx is not None:
                 k_ctx, v_ctx = (split_heads(t, H) for t in project_kv(block.attn, block.ln_1(ctx)))
-            keys, values, n_local = self.reference(k, v, k_ctx, v_ctx)
+            keys, values, n_local, *ref_mask = self.reference(k, v, k_ctx, v_ctx)
             mask = None
             if str(l) in self.local_global_bias and keys.shape[-2] > n_local:
                 mask = group_bias_mask(self.local_global_bias[str(l)], n_local, keys.shape[-2] - n_local).to(q.dtype)
-            q = q.reshape(B * T, H, N, -1)
+            if ref_mask and ref_mask[0] is not None:
+                mask = ref_mask[0].to(q.dtype) if mask is None else mask + ref_mask[0].to(q.dtype)
+            q_frames, q = q, q.reshape(B * T, H, N, -1)
+            prune = l == L - 1 and not self.keep_patch_tokens
             if self.tc:
                 probs = cls_attention(q[:, :, :1], keys, mask)[..., 1:N].reshape(B, T, H, N - 1)
-                seed_index = self.select_seeds(probs, self.n_seed)
+                view = (LayerView(q_frames, k, v, keys, values, mask, probs, self.training)
+                        if self._select_wants or self._merge_wants else None)
+                seed_index = (self.select_seeds(probs, self.n_seed, layer=view) if self._select_wants
+                              else self.select_seeds(probs, self.n_seed))
                 seeds.append(seed_index)
-            if l == L - 1:
+            if prune:
                 # last layer: only [CLS] and the seed patches are read afterwards, so only they are queried and
                 # only [CLS] (and the context tokens) go through the FFN; the numbers are those of the full layer
                 rows = torch.zeros(B, T, 1, dtype=torch.long, device=x.device)
@@ -166,16 +198,21 @@ class TCVisionEncoder(nn.Module):
             attn_out = merge_heads(attend(q, keys, values, mask, explicit=explicit_attention)).reshape(B, T, -1, D)
             x = x + block.ls_1(block.attn.out_proj(attn_out))
             if self.produces[l]:
-                if l == L - 1: seed_tokens, columns = x[:, :, 1:].reshape(B, -1, D), seed_columns(seed_index, N - 1)
+                if prune: seed_tokens, columns = x[:, :, 1:].reshape(B, -1, D), seed_columns(seed_index, N - 1)
                 else: seed_tokens, columns = gather_seeds(x[:, :, 1:], seed_index)
-                merged = self.merge(seed_tokens, self.context_tokens, self.merge_r)
+                if self._merge_wants:
+                    merged = self.merge(seed_tokens, self.context_tokens, self.merge_r, layer=view, seed_index=seed_index)
+                else: merged = self.merge(seed_tokens, self.context_tokens, self.merge_r)
                 new_ctx = merged.tokens
                 new_ctx = new_ctx + block.ls_2(block.mlp(block.ln_2(new_ctx)))
-            if l == L - 1: x = x[:, :, :1]
+                if self.context_output_layer is not None and l == self.context_output_layer - 1:
+                    out["layer_context_tokens"] = self.ln_post(new_ctx) @ self.proj
+            if prune: x = x[:, :, :1]
             x = x + block.ls_2(block.mlp(block.ln_2(x)))
             ctx = new_ctx if self.produces[l] else None
             if ctx is not None and l + 1 < L and not self.consumes[l + 1]: ctx = None
         out["cls_tokens"] = self.ln_post(x[:, :, 0]) @ self.proj
+        if self.keep_patch_tokens: out["patch_tokens"] = self.ln_post(x[:, :, 1:]) @ self.proj
         if self.tc:
             out["context_tokens"] = self.ln_post(new_ctx) @ self.proj
             out["seed_index"] = torch.stack(seeds)
