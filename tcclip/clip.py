@@ -17,7 +17,7 @@ from torch import nn
 
 # %% auto 0
 __all__ = ['TINY_ARCHITECTURES', 'register_tiny_architectures', 'strip_prefix', 'read_state_dict', 'load_clip',
-           'normalize_classname', 'get_tokenizer', 'tokenize', 'eos_positions', 'n_tokens']
+           'copy_state_strict', 'normalize_classname', 'get_tokenizer', 'tokenize', 'eos_positions', 'n_tokens']
 
 # %% ../nbs/01_clip.ipynb
 TINY_ARCHITECTURES: dict[str, dict] = {
@@ -85,16 +85,21 @@ def load_clip(arch: str = "ViT-B-16", weights: str | os.PathLike | Mapping | Non
     model = open_clip.create_model(arch, pretrained=None, force_quick_gelu=force_quick_gelu)
     model = model.to(device=device, dtype=dtype)
     if weights is not None:
-        sd = read_state_dict(weights)
-        expected = model.state_dict()
-        missing = sorted(set(expected) - set(sd)); unexpected = sorted(set(sd) - set(expected))
-        bad_shape = sorted(k for k in set(sd) & set(expected) if tuple(sd[k].shape) != tuple(expected[k].shape))
-        if missing or unexpected or bad_shape:
-            raise KeyError(f"CLIP weights do not fit {arch!r}: missing={missing[:10]}{'...' if len(missing)>10 else ''} "
-                           f"unexpected={unexpected[:10]} mis-shaped={[(k, tuple(sd[k].shape), tuple(expected[k].shape)) for k in bad_shape[:10]]}")
-        with torch.no_grad():
-            for k, t in expected.items(): t.copy_(torch.as_tensor(sd[k]))
+        copy_state_strict(model, read_state_dict(weights), f"CLIP weights do not fit {arch!r}")
     return model
+
+def copy_state_strict(module: nn.Module, state: Mapping[str, torch.Tensor], what: str) -> None:
+    """Copy `state` into `module`'s state dict in place (values cast to the module's dtypes). Any missing, unexpected or
+    mis-shaped key is a `KeyError` that starts with `what` and lists them (the first 10 of each)."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state)); unexpected = sorted(set(state) - set(expected))
+    bad = sorted(k for k in set(state) & set(expected) if tuple(state[k].shape) != tuple(expected[k].shape))
+    if missing or unexpected or bad:
+        more = lambda keys: "..." if len(keys) > 10 else ""
+        raise KeyError(f"{what}: missing={missing[:10]}{more(missing)} unexpected={unexpected[:10]}{more(unexpected)} "
+                       f"mis-shaped={[(k, tuple(state[k].shape), tuple(expected[k].shape)) for k in bad[:10]]}{more(bad)}")
+    with torch.no_grad():
+        for k, t in expected.items(): t.copy_(torch.as_tensor(state[k]))
 
 # %% ../nbs/01_clip.ipynb
 def normalize_classname(name: str, underscores_to_space: bool = True) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import torch
 
-from .clip import read_state_dict
+from .clip import copy_state_strict, read_state_dict
 from .models import ModelConfig, VideoCLIP, build_model
 
 # %% auto 0
@@ -147,13 +147,6 @@ def from_official_checkpoint(checkpoint: str | os.PathLike | Mapping, classnames
     model = build_model(cfg, classnames, clip_weights=None, dtype=dtype)
     ours = official_to_tcclip(sd)
     ours["text.tower.token_embedding.weight"] = _token_embedding(clip_weights)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(ours)); unexpected = sorted(set(ours) - set(expected))
-    bad = sorted(k for k in set(ours) & set(expected) if tuple(ours[k].shape) != tuple(expected[k].shape))
-    if missing or unexpected or bad:
-        raise KeyError(f"checkpoint does not fit a {kind} {arch} model: missing={missing} unexpected={unexpected} "
-                       f"mis-shaped={[(k, tuple(ours[k].shape), tuple(expected[k].shape)) for k in bad]}")
-    with torch.no_grad():
-        for k, t in expected.items(): t.copy_(torch.as_tensor(ours[k]))
+    copy_state_strict(model, ours, f"checkpoint does not fit a {kind} {arch} model")
     model.text.clear_cache()
     return model.eval()
