@@ -15,7 +15,7 @@ from typing import Sequence
 # %% auto 0
 __all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'AUTHORS_REPO', 'AUTHORS_REV', 'COMMANDS', 'UserError', 'build_parser',
            'cmd_train', 'subset_splits', 'cmd_eval', 'read_class_names', 'load_video_views', 'cmd_predict',
-           'fetch_splits', 'cmd_data', 'cmd_report', 'main']
+           'fetch_splits', 'cmd_data', 'cmd_ablate', 'cmd_report', 'main']
 
 # %% ../nbs/40_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     "The `tcclip` argument parser (subcommands train, eval, predict, data)."
     parser = argparse.ArgumentParser(prog="tcclip", description="TC-CLIP: train and evaluate video CLIP models "
                                      "under the paper's protocols, classify videos, build and check benchmarks.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,report}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,ablate,report}")
 
     t = sub.add_parser("train", help="fine-tune a model under a protocol and evaluate it",
                        description="Train under --protocol at --profile scale; writes OUT/metrics.json (top1, top5, "
@@ -91,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--params", default=None, help="params.yaml to read")
     pr.add_argument("--top", type=int, default=5, help="how many classes to print (default 5)")
     pr.add_argument("--views", default="2x1", help="clips x crops to average over (default 2x1)")
+
+    a = sub.add_parser("ablate", help="train every row of one of the paper's ablation tables",
+                       description="Train each row of ABLATION_GRID[--table] (tcclip.variants) under the table's protocol "
+                                   "on the profile's ablation datasets and shots (params.yaml `ablations`); writes "
+                                   "OUT/<row>/.../metrics.json and OUT/rows.json.")
+    a.add_argument("--table", required=True, help="table01, table08a, table08b, table09a-c, table10, table13a-d")
+    a.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="default: params.yaml's `profile`")
+    a.add_argument("--params", default=None, help="params.yaml to read")
+    a.add_argument("--out", required=True, help="output folder")
+    a.add_argument("--rows", default=None, help="only these rows (comma-separated labels)")
+    a.add_argument("--quiet", action="store_true", help="no progress bars")
 
     r = sub.add_parser("report", help="write results/<profile>/README.md linking every table and figure",
                        description="Index of a profile's results: every table and figure, the machine, the git revision "
@@ -346,6 +357,16 @@ def cmd_data(args) -> int:
     return 0 if report.ok else 1
 
 # %% ../nbs/40_cli.ipynb
+def cmd_ablate(args) -> int:
+    "`tcclip ablate`: `tcclip.ablations.run_ablation` for one table."
+    from tcclip.ablations import run_ablation
+    from tcclip.config import find_params_file
+    params = Path(args.params) if args.params else find_params_file()
+    rows = [r.strip() for r in args.rows.split(",")] if args.rows else None
+    slugs = run_ablation(args.table, args.profile, args.out, params, rows=rows, progress=not args.quiet)
+    print(f"{args.table}: {len(slugs)} rows trained into {args.out}")
+    return 0
+
 def cmd_report(args) -> int:
     "`tcclip report`: results/<profile>/README.md (`tcclip.tables.write_report`)."
     from tcclip.config import find_params_file, read_params_file
@@ -357,7 +378,7 @@ def cmd_report(args) -> int:
     print(f"report written to {path}")
     return 0
 
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data, "report": cmd_report}
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data, "ablate": cmd_ablate, "report": cmd_report}
 
 def _message(err: BaseException) -> str:
     msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
