@@ -245,8 +245,11 @@ def load_for_eval(checkpoint: str | os.PathLike, cfg: RunConfig, *, official: bo
             from tcclip.clip import load_clip
             torch.manual_seed(cfg.seed)
             clip_weights = load_clip(m.get("arch", "ViT-B-16"), None).state_dict()
+        # every other ModelConfig field of the profile (e.g. its context-token count) applies to the official weights too
+        overrides = {k: v for k, v in cfg.model_kwargs().items() if k not in ("kind", "arch", "pretrained", "num_frames")}
         model = from_official_checkpoint(path, names, kind=m.get("kind", "tc-clip"), arch=m.get("arch", "ViT-B-16"),
-                                         num_frames=cfg.data.num_frames, new_classes=True, clip_weights=clip_weights)
+                                         num_frames=cfg.data.num_frames, new_classes=True, clip_weights=clip_weights,
+                                         **overrides)
         return model.eval(), cfg
     ck = load_checkpoint(path)
     if "model" not in ck or "classnames" not in ck:
