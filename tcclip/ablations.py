@@ -19,7 +19,7 @@ from .variants import ABLATION_GRID, BASELINE_ROWS
 
 # %% auto 0
 __all__ = ['ZERO_SHOT_TABLES', 'ZERO_SHOT_TARGETS', 'SINGLE_SHOT_TABLES', 'DELTA_ON', 'row_slug', 'row_slugs', 'sub_table',
-           'ablation_settings', 'model_overrides', 'run_ablation', 'ablation_rows']
+           'ablation_settings', 'model_overrides', 'canonical_config', 'reusable_runs', 'run_ablation', 'ablation_rows']
 
 # %% ../nbs/22_ablations.ipynb
 ZERO_SHOT_TABLES: tuple[str, ...] = ("table07", "table10")       # trained on K-400, evaluated zero-shot
@@ -74,13 +74,33 @@ def _runs(table_id: str, datasets: Sequence[str], shots: Sequence[int]) -> list[
     if SINGLE_SHOT_TABLES.get(table_id) == "max": shots = [max(shots)]
     return [(f"{d}/k{k}", d, k) for d in datasets for k in shots]
 
+def canonical_config(d: dict) -> dict:
+    "A resolved config as a plain dict whose model section lists every `ModelConfig` field (defaults written out)."
+    import dataclasses
+    from tcclip.config import RunConfig
+    from tcclip.models import ModelConfig
+    cfg = RunConfig.from_dict(d)
+    return {**cfg.to_dict(), "model": dataclasses.asdict(ModelConfig.from_dict(cfg.model_kwargs()))}
+
+def reusable_runs(folders: Sequence[str | os.PathLike]) -> list[tuple[dict, Path]]:
+    "(resolved config, run folder) of every finished run in `folders` or their immediate sub-folders."
+    import yaml
+    out = []
+    for folder in map(Path, folders):
+        if not folder.is_dir(): raise FileNotFoundError(f"reuse folder not found: {folder}")
+        for run in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+            if (run / "resolved_config.yaml").is_file() and (run / "metrics.json").is_file():
+                out.append((canonical_config(yaml.safe_load((run / "resolved_config.yaml").read_text())), run))
+    return out
+
 def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os.PathLike = "runs/ablations",
                  params: str | os.PathLike = "params.yaml", datasets: Sequence[str] | None = None,
                  shots: Sequence[int] | None = None, *, rows: Sequence[str] | None = None, overwrite: bool = False,
-                 progress: bool = False, train_fn: Callable | None = None) -> dict[str, str]:
+                 progress: bool = False, train_fn: Callable | None = None,
+                 reuse: Sequence[str | os.PathLike] = ()) -> dict[str, str]:
     """Train every row of `ABLATION_GRID[table_id]` (or the `rows` given) under the table's protocol; returns
     `{slug: row label}`. `datasets` / `shots` default to the profile's `ablations` settings. `train_fn(cfg, out_dir)`
-    defaults to `tcclip.train.train_protocol`."""
+    defaults to `tcclip.train.train_protocol`. Rows identical to a finished run in `reuse` copy its metrics."""
     if table_id not in ABLATION_GRID:
         raise KeyError(f"unknown ablation table {table_id!r}; choose from {sorted(ABLATION_GRID)}")
     grid = ABLATION_GRID[table_id]
@@ -96,6 +116,7 @@ def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os
     protocol = "zero_shot" if table_id in ZERO_SHOT_TABLES else "few_shot"
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     slugs = row_slugs(labels)
+    existing = reusable_runs(reuse)
     # written first, so a partly run table still says what its folders are
     (out_dir / "rows.json").write_text(json.dumps(slugs, indent=1))
     (out_dir / "ablation.json").write_text(json.dumps(
@@ -105,6 +126,13 @@ def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os
             run_dir = out_dir / slug / sub
             if (run_dir / "metrics.json").exists() and not overwrite: continue
             cfg = load_params(params, profile, protocol, overrides=model_overrides(grid[label]), dataset=dataset, shot=shot)
+            same = [run for resolved, run in existing if resolved == canonical_config(cfg.to_dict())] if existing else []
+            if same:
+                import shutil
+                run_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(same[0] / "metrics.json", run_dir / "metrics.json")
+                (run_dir / "reused_from.txt").write_text(f"{same[0]}\n")
+                continue
             train_fn(cfg, run_dir)
             if not (run_dir / "metrics.json").exists():
                 raise FileNotFoundError(f"{table_id} row {label!r}: training wrote no {run_dir / 'metrics.json'}")

@@ -9,13 +9,14 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
 # %% auto 0
 __all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'AUTHORS_REPO', 'AUTHORS_REV', 'COMMANDS', 'UserError', 'build_parser',
            'cmd_train', 'subset_splits', 'cmd_eval', 'read_class_names', 'load_video_views', 'cmd_predict',
-           'fetch_splits', 'cmd_data', 'cmd_ablate', 'cmd_report', 'main']
+           'fetch_splits', 'cmd_data', 'cmd_pretrain', 'cmd_ablate', 'cmd_report', 'main']
 
 # %% ../nbs/40_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     "The `tcclip` argument parser (subcommands train, eval, predict, data)."
     parser = argparse.ArgumentParser(prog="tcclip", description="TC-CLIP: train and evaluate video CLIP models "
                                      "under the paper's protocols, classify videos, build and check benchmarks.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,ablate,report}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,pretrain,ablate,report}")
 
     t = sub.add_parser("train", help="fine-tune a model under a protocol and evaluate it",
                        description="Train under --protocol at --profile scale; writes OUT/metrics.json (top1, top5, "
@@ -92,6 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--top", type=int, default=5, help="how many classes to print (default 5)")
     pr.add_argument("--views", default="2x1", help="clips x crops to average over (default 2x1)")
 
+    pt = sub.add_parser("pretrain", help="pretrain the smoke/mini profile's CLIP stand-in (tcclip.standin)",
+                        description="Contrastive image-text pretraining of the profile's CLIP on captioned still frames of "
+                                    "the synthetic vocabulary (params.yaml `clip_standin`): every local model.pretrained "
+                                    "file of the profile and its methods (or the same names in OUT), each with a .json of "
+                                    "its metrics. Profiles with OpenAI weights (paper) have nothing to pretrain: with --out "
+                                    "it writes OUT/standin.json saying so.")
+    pt.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="default: params.yaml's `profile`")
+    pt.add_argument("--params", default=None, help="params.yaml to read")
+    pt.add_argument("--out", default=None, help="output folder (default: the folder of the profile's model.pretrained file)")
+    pt.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config field, e.g. --set clip_standin.steps=500")
+    pt.add_argument("--jobs", type=int, default=1, help="pretrain the profile's stand-ins in this many one-thread processes")
+    pt.add_argument("--quiet", action="store_true", help="no progress bar")
+
     a = sub.add_parser("ablate", help="train every row of one of the paper's ablation tables",
                        description="Train each row of ABLATION_GRID[--table] (tcclip.variants) under the table's protocol "
                                    "on the profile's ablation datasets and shots (params.yaml `ablations`); writes "
@@ -101,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--params", default=None, help="params.yaml to read")
     a.add_argument("--out", required=True, help="output folder")
     a.add_argument("--rows", default=None, help="only these rows (comma-separated labels)")
+    a.add_argument("--reuse", action="append", default=[], metavar="DIR",
+                   help="folder of finished runs (e.g. data/runs/smoke/zero_shot): rows whose resolved config equals one "
+                        "of them copy its metrics instead of training (repeatable)")
     a.add_argument("--quiet", action="store_true", help="no progress bars")
 
     r = sub.add_parser("report", help="write results/<profile>/README.md linking every table and figure",
@@ -357,13 +375,30 @@ def cmd_data(args) -> int:
     return 0 if report.ok else 1
 
 # %% ../nbs/40_cli.ipynb
+def cmd_pretrain(args) -> int:
+    "`tcclip pretrain`: the profile's CLIP stand-in (`tcclip.standin.build_clip_standin`)."
+    from tcclip.config import find_params_file, load_params
+    from tcclip.standin import build_profile_standins, profile_standins
+    params = Path(args.params) if args.params else find_params_file()
+    if not profile_standins(params, args.profile, args.overrides):
+        cfg = load_params(params, args.profile, "zero_shot", args.overrides)
+        weights = cfg.model.get("pretrained")
+        if args.out is None: raise UserError(f"profile {cfg.profile!r} uses pretrained={weights!r}: nothing to pretrain (give --out to record that)")
+        _write_json(Path(args.out) / "standin.json", {"profile": cfg.profile, "pretrained": weights,
+                                                      "note": "this profile starts from published CLIP weights; no stand-in"})
+        print(f"{cfg.profile}: model.pretrained={weights!r}, no stand-in to pretrain")
+        return 0
+    for line in build_profile_standins(params, args.profile, args.overrides, out_dir=args.out, jobs=args.jobs,
+                                       progress=not args.quiet): print(line)
+    return 0
+
 def cmd_ablate(args) -> int:
     "`tcclip ablate`: `tcclip.ablations.run_ablation` for one table."
     from tcclip.ablations import run_ablation
     from tcclip.config import find_params_file
     params = Path(args.params) if args.params else find_params_file()
     rows = [r.strip() for r in args.rows.split(",")] if args.rows else None
-    slugs = run_ablation(args.table, args.profile, args.out, params, rows=rows, progress=not args.quiet)
+    slugs = run_ablation(args.table, args.profile, args.out, params, rows=rows, progress=not args.quiet, reuse=args.reuse)
     print(f"{args.table}: {len(slugs)} rows trained into {args.out}")
     return 0
 
@@ -374,21 +409,34 @@ def cmd_report(args) -> int:
     profile = args.profile or read_params_file(Path(args.params) if args.params else find_params_file()).get("profile", "smoke")
     results = Path(args.results or f"results/{profile}")
     if not results.is_dir(): raise UserError(f"no results folder {results}: run `dvc repro` first")
-    path = write_report(profile, results, args.runs or f"data/runs/{profile}")
+    path = write_report(profile, results, args.runs or f"data/runs/{profile}", executed_dir=f"data/executed/{profile}")
     print(f"report written to {path}")
     return 0
 
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data, "ablate": cmd_ablate, "report": cmd_report}
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data, "pretrain": cmd_pretrain,
+            "ablate": cmd_ablate, "report": cmd_report}
 
 def _message(err: BaseException) -> str:
     msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
     return str(msg).strip() or type(err).__name__
 
+def _record_stage_time(args, argv: Sequence[str] | None, started: float, code: int) -> None:
+    """OUT/stage_time.json for a command with an output folder (one DVC stage each): the report's per-stage times.
+    Rank 0 only under torchrun; nothing on failure."""
+    out = getattr(args, "out", None)
+    if code != 0 or not out or os.environ.get("RANK", "0") != "0" or not Path(out).is_dir(): return
+    _write_json(Path(out) / "stage_time.json", {
+        "command": "tcclip " + " ".join(sys.argv[1:] if argv is None else argv), "seconds": round(time.time() - started, 1),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
 def main(argv: Sequence[str] | None = None) -> int:
     "Console entry point (`tcclip ...`); returns the exit code."
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    started = time.time()
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        _record_stage_time(args, argv, started, code)
+        return code
     except (UserError, FileNotFoundError, KeyError, ValueError, TypeError) as err:
         if os.environ.get("TCCLIP_DEBUG"): raise
         print(f"tcclip {args.command}: error: {_message(err)}", file=sys.stderr)

@@ -19,7 +19,7 @@ import yaml
 # %% auto 0
 __all__ = ['PROTOCOLS', 'DATASET_ROLES', 'PRECISIONS', 'DataConfig', 'OptimConfig', 'ProtocolConfig', 'EvalConfig', 'RunConfig',
            'deep_merge', 'read_params_file', 'method_layer', 'resolve_params', 'parse_override', 'apply_override',
-           'validate_config', 'load_params', 'save_config', 'find_params_file']
+           'validate_config', 'is_local_weights', 'load_params', 'save_config', 'find_params_file']
 
 # %% ../nbs/19_config.ipynb
 PROTOCOLS: tuple[str, ...] = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -48,6 +48,7 @@ class DataConfig:
     gray_scale: float = 0.2
     flip: bool = True                   # random horizontal flips in training (never for SSv2, as the authors)
     llm_labels: bool = False
+    cache_mb: float = 0                 # keep decoded videos in memory up to this many MiB per process (0: off)
 
 @dataclass(frozen=True)
 class OptimConfig:
@@ -105,6 +106,7 @@ class RunConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    clip_standin: dict = field(default_factory=dict)   # recipe of a pretrained-CLIP stand-in (tcclip.standin); {}: none
 
     def to_dict(self) -> dict:
         "Plain nested dict (lists, no tuples) -- what `resolved_config.yaml` holds and `from_dict` reads back."
@@ -264,7 +266,7 @@ def _known_keys(cls: type = RunConfig, prefix: str = "") -> list[str]:
 def apply_override(d: dict, key: str, value: Any) -> dict:
     "Set dotted `key` in the nested dict `d` (in place); unknown keys are errors that list the valid ones."
     parts = key.split(".")
-    open_sections = ("model", "data.roots")   # free-form mappings
+    open_sections = ("model", "data.roots", "clip_standin")   # free-form mappings (checked where they are used)
     if not any(key == s or key.startswith(s + ".") for s in open_sections) and key not in _known_keys():
         near = [k for k in _known_keys() if k.split(".")[-1] == parts[-1]]
         hint = f" (did you mean {near[0]}?)" if near else ""
@@ -317,17 +319,24 @@ def validate_config(cfg: RunConfig) -> RunConfig:
     cfg.model_kwargs()
     return dataclasses.replace(cfg, protocol=dataclasses.replace(p, dataset=dataset, shot=shot, split=split))
 
+def is_local_weights(value: Any) -> bool:
+    "Whether a `model.pretrained` value names a local file (e.g. the CLIP stand-in of `tcclip.standin`), not an open_clip tag."
+    return isinstance(value, str) and (value.endswith((".pt", ".pth", ".bin", ".safetensors")) or ("/" in value and ":" not in value))
+
 def load_params(path: str | os.PathLike = "params.yaml", profile: str | None = None, protocol: str = "few_shot",
                 overrides: Sequence[str] = (), method: str | None = None, **selection) -> RunConfig:
     """The resolved, validated `RunConfig` of `protocol` under `profile` (default: the file's `profile:`),
     with dotted `key=value` `overrides` applied last. `selection` may set `dataset`, `shot`, `split`.
-    Relative `data.benchmark` / `data.splits_root` in the file are taken relative to the file's folder."""
+    Relative `data.benchmark` / `data.splits_root` / local `model.pretrained` files are relative to the file's folder."""
     raw = read_params_file(path)
     d = resolve_params(raw, profile, protocol, source=str(path), method=method)
     # relative paths in the file are relative to the file (overrides stay relative to the working directory)
+    here = Path(path).resolve().parent
     for key in ("benchmark", "splits_root"):
         value = d.get("data", {}).get(key)
-        if value and not Path(value).is_absolute(): d["data"][key] = os.path.normpath(Path(path).resolve().parent / value)
+        if value and not Path(value).is_absolute(): d["data"][key] = os.path.normpath(here / value)
+    weights = d.get("model", {}).get("pretrained")   # a local weights file (e.g. the smoke CLIP stand-in), not a tag
+    if is_local_weights(weights) and not Path(weights).is_absolute(): d["model"]["pretrained"] = os.path.normpath(here / weights)
     for k, v in selection.items():
         if k not in ("dataset", "shot", "split"): raise TypeError(f"load_params: unexpected argument {k!r}")
         if v is not None: d["protocol"][k] = v

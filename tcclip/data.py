@@ -5,6 +5,7 @@
 # %% ../nbs/10_data.ipynb 2
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import json
@@ -25,14 +26,14 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 # %% auto 0
 __all__ = ['CLIP_MEAN', 'CLIP_STD', 'IMAGENET_MEAN', 'IMAGENET_STD', 'REAL_DATA_FILES', 'REAL_DATA_NOTES', 'PROTOCOL_FILES',
-           'Box', 'MANIFEST_FORMAT', 'DataFormatError', 'VideoRecord', 'read_split', 'write_split', 'split_llm_label',
-           'read_labels', 'write_labels_csv', 'write_labels_json', 'describe_real_splits', 'train_frame_indices',
-           'test_frame_indices', 'center_crop_box', 'three_crop_boxes', 'multi_scale_crop_box', 'resized_shape',
-           'crop_resize', 'VideoTransformConfig', 'hue_rotation_matrix', 'color_jitter_clip', 'transform_clip',
-           'VideoDecodeError', 'video_num_frames', 'read_frames', 'write_video', 'VideoDataset', 'collate_videos',
-           'seed_worker', 'build_loader', 'MixupCutmix', 'VideoCheckReport', 'check_video', 'check_videos',
-           'format_check_report', 'load_manifest', 'manifest_files', 'manifest_dataset', 'write_real_manifest',
-           'benchmark_loading']
+           'Box', 'DECODED_CACHE', 'MANIFEST_FORMAT', 'DataFormatError', 'VideoRecord', 'read_split', 'write_split',
+           'split_llm_label', 'read_labels', 'write_labels_csv', 'write_labels_json', 'describe_real_splits',
+           'train_frame_indices', 'test_frame_indices', 'center_crop_box', 'three_crop_boxes', 'multi_scale_crop_box',
+           'resized_shape', 'crop_resize', 'VideoTransformConfig', 'hue_rotation_matrix', 'color_jitter_clip',
+           'transform_clip', 'VideoDecodeError', 'video_num_frames', 'read_frames', 'DecodedVideoCache', 'write_video',
+           'VideoDataset', 'collate_videos', 'seed_worker', 'build_loader', 'MixupCutmix', 'VideoCheckReport',
+           'check_video', 'check_videos', 'format_check_report', 'load_manifest', 'manifest_files', 'manifest_dataset',
+           'write_real_manifest', 'benchmark_loading']
 
 # %% ../nbs/10_data.ipynb
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -549,6 +550,51 @@ def read_frames(path: str | os.PathLike, indices: np.ndarray | Sequence[int] | N
     return frames[inverse]
 
 
+class DecodedVideoCache:
+    """Least-recently-used store of fully decoded videos (`[N, H, W, 3]` uint8), bounded by `max_bytes`.
+    A video larger than the whole budget is never stored."""
+    def __init__(self, max_bytes: int = 0):
+        self.max_bytes, self.nbytes, self.hits, self.misses = int(max_bytes), 0, 0, 0
+        self._store: "collections.OrderedDict[str, np.ndarray]" = collections.OrderedDict()
+
+    def __len__(self) -> int: return len(self._store)
+
+    def __repr__(self) -> str:
+        return (f"DecodedVideoCache({len(self)} videos, {self.nbytes / 2**20:.1f}/{self.max_bytes / 2**20:.0f} MiB, "
+                f"hits={self.hits}, misses={self.misses})")
+
+    def frames(self, path: str | os.PathLike) -> np.ndarray:
+        "Every frame of `path`, decoded on the first request (raises `VideoDecodeError`)."
+        key = str(path)
+        if key in self._store:
+            self.hits += 1
+            self._store.move_to_end(key)
+            return self._store[key]
+        self.misses += 1
+        frames = read_frames(path)
+        frames.setflags(write=False)   # shared between items: nobody may write into it
+        if frames.nbytes <= self.max_bytes:
+            self._store[key] = frames
+            self.nbytes += frames.nbytes
+            while self.nbytes > self.max_bytes:
+                _, old = self._store.popitem(last=False)
+                self.nbytes -= old.nbytes
+        return frames
+
+    def resize(self, max_bytes: int) -> None:
+        "Change the budget, evicting the least recently used videos if it shrank."
+        self.max_bytes = int(max_bytes)
+        while self._store and self.nbytes > self.max_bytes:
+            _, old = self._store.popitem(last=False)
+            self.nbytes -= old.nbytes
+
+    def clear(self) -> None:
+        self._store.clear(); self.nbytes = self.hits = self.misses = 0
+
+
+DECODED_CACHE = DecodedVideoCache(0)   # the process's cache; `VideoDataset(cache_mb=...)` sets its budget
+
+
 def write_video(path: str | os.PathLike, frames: np.ndarray, fps: int = 8, *, crf: int = 23,
                 preset: str = "veryfast", reproducible: bool = True) -> Path:
     """Encode `[T, H, W, 3]` uint8 frames as H.264 (libx264, yuv420p) MP4 with PyAV. H and W must be even.
@@ -588,13 +634,14 @@ class VideoDataset(Dataset):
         on_error: `"error"` (alias `"raise"`) raises `VideoDecodeError`; `"skip"` substitutes the next video and
             records the path.
         max_substitutions: how many following videos to try before giving up under `"skip"`.
-        seed: seeds the random multi-view test sampling (`test_sampling="authors"`)."""
+        seed: seeds the random multi-view test sampling (`test_sampling="authors"`).
+        cache_mb: keep decoded videos in `DECODED_CACHE` with at least this budget (0: decode on every read)."""
 
     def __init__(self, root: str | os.PathLike, split_file: str | os.PathLike, labels_file: str | os.PathLike, *,
                  num_frames: int = 8, train: bool = False, num_clip: int = 1, num_crop: int = 1,
                  transform: VideoTransformConfig | None = None, test_sampling: Literal["authors", "uniform"] = "authors",
                  label_text: Literal["full", "name"] = "full", on_error: Literal["error", "raise", "skip"] = "error",
-                 max_substitutions: int = 16, seed: int = 0):
+                 max_substitutions: int = 16, seed: int = 0, cache_mb: float = 0):
         if on_error == "raise": on_error = "error"  # params.yaml spells it `raise`
         if on_error not in ("error", "skip"): raise ValueError(f"on_error must be 'error' (or 'raise') or 'skip', got {on_error!r}")
         if test_sampling not in ("authors", "uniform"):
@@ -610,6 +657,9 @@ class VideoDataset(Dataset):
         self.transform = transform if transform is not None else VideoTransformConfig()
         self.test_sampling, self.on_error = test_sampling, on_error
         self.max_substitutions, self.seed = max_substitutions, seed
+        if cache_mb < 0: raise ValueError(f"cache_mb must be >= 0, got {cache_mb}")
+        self.cache_mb = cache_mb
+        if cache_mb and DECODED_CACHE.max_bytes < cache_mb * 2**20: DECODED_CACHE.resize(int(cache_mb * 2**20))
         self.skipped: list[str] = []
         self._bad: set[int] = set()
 
@@ -628,16 +678,16 @@ class VideoDataset(Dataset):
     def load(self, index: int) -> dict[str, Any]:
         "Decode and transform one video; raises `VideoDecodeError` naming the file on failure."
         record, path = self.records[index], self.path(index)
-        reader = _open_video(path)
-        n = len(reader)
+        if self.cache_mb: every_frame = DECODED_CACHE.frames(path); n = len(every_frame)
+        else: reader = _open_video(path); n = len(reader)
         if self.train:
             rng = np.random.default_rng(int(torch.randint(0, 2**62, ()).item()))
             idx = train_frame_indices(n, self.num_frames, rng)[None]
         else:
             rng = np.random.default_rng([self.seed, index])
             idx = test_frame_indices(n, self.num_frames, self.num_clip, mode=self.test_sampling, rng=rng)
-        frames = read_frames(path, idx, reader=reader)                     # [num_clip*T, H, W, 3]
-        del reader
+        if self.cache_mb: frames = every_frame[idx.reshape(-1)]            # [num_clip*T, H, W, 3]
+        else: frames = read_frames(path, idx, reader=reader); del reader
         views = transform_clip(frames, self.transform, train=self.train, num_crop=self.num_crop, rng=rng)
         # [num_crop, num_clip*T, ...] -> [num_crop*num_clip, T, ...] (crop-major, as the authors order views)
         video = views.reshape(self.num_crop * idx.shape[0], self.num_frames, *views.shape[2:])

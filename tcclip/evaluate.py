@@ -226,9 +226,16 @@ def config_for_checkpoint(cfg: RunConfig, ck_config: Mapping | None) -> RunConfi
     "`cfg` with the model section and clip geometry (frames, input size) of the checkpoint's stored config."
     import dataclasses
     if not ck_config: return cfg
+    from tcclip.config import is_local_weights
     stored = RunConfig.from_dict(ck_config)
     data = dataclasses.replace(cfg.data, num_frames=stored.data.num_frames, input_size=stored.data.input_size)
-    return dataclasses.replace(cfg, model=stored.model_kwargs(), data=data)
+    model = stored.model_kwargs()
+    weights = model.get("pretrained")
+    if is_local_weights(weights) and not Path(weights).is_file() and model.get("arch") == cfg.model.get("arch"):
+        # the run started from a local CLIP (the smoke/mini stand-in) at a path that no longer exists, e.g. the
+        # repository moved: the current profile's file of the same architecture is the WiSE-FT starting point
+        model["pretrained"] = cfg.model.get("pretrained")
+    return dataclasses.replace(cfg, model=model, data=data)
 
 def load_for_eval(checkpoint: str | os.PathLike, cfg: RunConfig, *, official: bool = False,
                   classnames: Sequence[str] | None = None) -> tuple[nn.Module, RunConfig]:

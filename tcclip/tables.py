@@ -15,7 +15,7 @@ import pandas as pd
 # %% auto 0
 __all__ = ['DATASET_NAMES', 'METHOD_NAMES', 'SHOTS', 'WE_KEY', 'TABLES', 'RunLog', 'harmonic_mean', 'zero_shot_rows', 'table02',
            'table07', 'table15', 'wise_ft_curves', 'table03', 'table11', 'table04', 'table12', 'table05', 'table16',
-           'table06', 'run_times', 'write_report']
+           'table06', 'run_times', 'stage_times', 'write_report']
 
 # %% ../nbs/33_tables.ipynb
 DATASET_NAMES = {"k400": "K-400", "k600": "K-600", "hmdb": "HMDB-51", "ucf": "UCF-101", "ssv2": "SSv2"}
@@ -297,8 +297,25 @@ def run_times(runs_dir: str | Path) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["stage", "run", "seconds"])
     return df.groupby("stage", sort=True).agg(runs=("run", "count"), seconds=("seconds", "sum")).reset_index()
 
+def stage_times(runs_dir: str | Path, executed_dir: str | Path | None = None) -> pd.DataFrame:
+    """Seconds of every timed DVC stage: `stage_time.json` under `runs_dir` (stage = its folder) and the papermill
+    duration of every notebook in `executed_dir`. Columns `group, stage, seconds`."""
+    rows = []
+    for path in sorted(Path(runs_dir).rglob("stage_time.json")) if Path(runs_dir).is_dir() else []:
+        try: seconds = float(json.loads(path.read_text())["seconds"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError): continue
+        stage = path.parent.relative_to(runs_dir)
+        rows.append(dict(group=stage.parts[0] if stage.parts else ".", stage=str(stage), seconds=seconds))
+    for path in sorted(Path(executed_dir).glob("*.ipynb")) if executed_dir and Path(executed_dir).is_dir() else []:
+        try: seconds = json.loads(path.read_text())["metadata"]["papermill"]["duration"]
+        except (json.JSONDecodeError, KeyError, TypeError): continue
+        if seconds is None: continue
+        group = "cost" if path.stem == "cost" else "tables" if path.stem.startswith("table") else "figures"
+        rows.append(dict(group=f"notebooks: {group}", stage=f"{path.stem} (papermill)", seconds=float(seconds)))
+    return pd.DataFrame(rows, columns=["group", "stage", "seconds"])
+
 def write_report(profile: str, results_dir: str | Path, runs_dir: str | Path, *, machine: str | None = None,
-                 revision: str | None = None) -> Path:
+                 revision: str | None = None, executed_dir: str | Path | None = None) -> Path:
     "Write `results_dir/README.md` linking every table and figure of `profile` (see above)."
     results_dir = Path(results_dir)
     if machine is None:
@@ -313,8 +330,20 @@ def write_report(profile: str, results_dir: str | Path, runs_dir: str | Path, *,
         lines.append(f"- [{title}]({md.name}) ([csv]({md.with_suffix('.csv').name}))")
     figures = sorted(results_dir.glob("fig*.png"))
     lines += ["", "## Figures", ""] + [f"- [{f.stem}]({f.name})" for f in figures] + ([] if figures else ["- (none yet)"])
+    stages = stage_times(runs_dir, executed_dir)
+    lines += ["", "## Stage times", "", "Wall-clock seconds of each timed `dvc repro` stage (the `data` stage and DVC's own "
+              "bookkeeping between stages are not included).", "", "| stages | count | minutes |", "| --- | ---: | ---: |"]
+    summary = stages.groupby("group", sort=True).agg(count=("stage", "count"), seconds=("seconds", "sum")).reset_index()
+    lines += [f"| {r.group} | {r.count} | {r.seconds / 60:.1f} |" for r in summary.itertuples()]
+    if len(stages):
+        lines.append(f"| **total** | {len(stages)} | {stages.seconds.sum() / 60:.1f} |")
+        lines += ["", "<details><summary>Every stage</summary>", "", "| stage | seconds |", "| --- | ---: |"]
+        lines += [f"| {r.stage} | {r.seconds:.1f} |" for r in stages.sort_values("stage").itertuples()]
+        lines += ["", "</details>"]
     times = run_times(runs_dir) if Path(runs_dir).is_dir() else pd.DataFrame(columns=["stage", "runs", "seconds"])
     lines += ["", "## Time spent in training and evaluation runs", "",
+              "Sum of the runs' own `wall_time_s` per protocol folder (parallel `--jobs` runs overlap, so this can exceed "
+              "the stage times).", "",
               "| runs folder | runs | minutes |", "| --- | ---: | ---: |"]
     lines += [f"| {r.stage} | {r.runs} | {r.seconds / 60:.1f} |" for r in times.itertuples()]
     if len(times): lines.append(f"| **total** | {int(times.runs.sum())} | {times.seconds.sum() / 60:.1f} |")

@@ -534,11 +534,15 @@ def make_dataset(cfg: RunConfig, spec: SplitSpec, train: bool):
     return VideoDataset(spec.root, spec.split_file, spec.labels_file, num_frames=cfg.data.num_frames, train=train,
                         num_clip=1 if train else e.num_clip, num_crop=1 if train else e.num_crop,
                         transform=video_transform(cfg, spec.role, train), label_text="full",
-                        on_error=cfg.data.on_error, seed=cfg.seed)
+                        on_error=cfg.data.on_error, seed=cfg.seed, cache_mb=cfg.data.cache_mb)
 
 def make_model(cfg: RunConfig, classnames: Sequence[str], clip_weights: Any = None) -> nn.Module:
-    "`tcclip.models.build_model` of `cfg.model`, seeded with `cfg.seed` so the random parts are reproducible."
+    """`tcclip.models.build_model` of `cfg.model`, seeded with `cfg.seed` so the random parts are reproducible. A profile
+    whose CLIP is a local stand-in file that does not exist yet gets it pretrained first (`tcclip.standin`)."""
     from tcclip.models import ModelConfig, build_model
+    if clip_weights is None:
+        from tcclip.standin import ensure_clip_standin
+        ensure_clip_standin(cfg)
     torch.manual_seed(cfg.seed)
     return build_model(ModelConfig.from_dict(cfg.model_kwargs()), list(classnames), clip_weights=clip_weights)
 
