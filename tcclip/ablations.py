@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -126,9 +127,9 @@ def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os
             run_dir = out_dir / slug / sub
             if (run_dir / "metrics.json").exists() and not overwrite: continue
             cfg = load_params(params, profile, protocol, overrides=model_overrides(grid[label]), dataset=dataset, shot=shot)
-            same = [run for resolved, run in existing if resolved == canonical_config(cfg.to_dict())] if existing else []
+            wanted = canonical_config(cfg.to_dict()) if existing else None
+            same = [run for resolved, run in existing if resolved == wanted]
             if same:
-                import shutil
                 run_dir.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(same[0] / "metrics.json", run_dir / "metrics.json")
                 (run_dir / "reused_from.txt").write_text(f"{same[0]}\n")

@@ -576,14 +576,16 @@ class DecodedVideoCache:
         if frames.nbytes <= self.max_bytes:
             self._store[key] = frames
             self.nbytes += frames.nbytes
-            while self.nbytes > self.max_bytes:
-                _, old = self._store.popitem(last=False)
-                self.nbytes -= old.nbytes
+            self._evict()
         return frames
 
     def resize(self, max_bytes: int) -> None:
         "Change the budget, evicting the least recently used videos if it shrank."
         self.max_bytes = int(max_bytes)
+        self._evict()
+
+    def _evict(self) -> None:
+        "Drop least recently used videos until the store fits the budget."
         while self._store and self.nbytes > self.max_bytes:
             _, old = self._store.popitem(last=False)
             self.nbytes -= old.nbytes

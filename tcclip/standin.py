@@ -23,9 +23,9 @@ from .config import is_local_weights
 
 # %% auto 0
 __all__ = ['CAPTION_TEMPLATES', 'VARIANT_TEMPLATES', 'EVAL_TEMPLATE', 'standin_subjects', 'CaptionCorpus', 'caption_corpus',
-           'image_batch', 'StandinConfig', 'clip_loss', 'trimmed_tokens', 'encode_texts', 'zero_shot_top1',
-           'pretrain_standin', 'save_standin', 'render_size_of', 'build_clip_standin', 'profile_standins',
-           'build_profile_standins', 'ensure_clip_standin']
+           'image_batch', 'StandinConfig', 'clip_loss', 'trimmed_tokens', 'text_tower', 'encode_texts',
+           'zero_shot_top1', 'pretrain_standin', 'save_standin', 'render_size_of', 'build_clip_standin',
+           'profile_standins', 'build_profile_standins', 'ensure_clip_standin']
 
 # %% ../nbs/12_standin.ipynb
 CAPTION_TEMPLATES: tuple[str, ...] = (
@@ -127,11 +127,16 @@ def trimmed_tokens(texts: list[str]) -> tuple[torch.LongTensor, torch.LongTensor
     return tokens[:, :int(eos.max()) + 1].contiguous(), eos
 
 
-def encode_texts(model: torch.nn.Module, tokens: torch.LongTensor, eos: torch.LongTensor) -> torch.Tensor:
-    "Text features `[N, E]` of an open_clip CLIP for (trimmed) tokens, trainable token embeddings included."
+def text_tower(model: torch.nn.Module):
+    "The `tcclip.vp.TextTower` of an open_clip CLIP, with its token embeddings trainable (pretraining learns the words)."
     from tcclip.vp import TextTower
     tower = TextTower(model)
     model.token_embedding.weight.requires_grad_(True)   # TextTower freezes class-name tokens for fine-tuning; not here
+    return tower
+
+
+def encode_texts(tower, tokens: torch.LongTensor, eos: torch.LongTensor) -> torch.Tensor:
+    "Text features `[N, E]` of (trimmed) tokens through a `text_tower`."
     return tower.encode(tower.embed(tokens), eos)
 
 
@@ -140,7 +145,7 @@ def zero_shot_top1(model: torch.nn.Module, corpus: CaptionCorpus, input_size: in
     "Top-1 (%) of classifying every image of `corpus` among its subjects with `EVAL_TEMPLATE` prompts."
     device = next(model.parameters()).device
     prompts, eos = trimmed_tokens([EVAL_TEMPLATE.format(colour=c, shape=s) for c, s in corpus.subjects])
-    text = F.normalize(encode_texts(model, prompts.to(device), eos.to(device)).float(), dim=-1)
+    text = F.normalize(encode_texts(text_tower(model), prompts.to(device), eos.to(device)).float(), dim=-1)
     correct = 0
     for i in range(0, len(corpus), batch):
         images = image_batch(corpus.frames[i:i + batch], input_size).to(device)
@@ -162,6 +167,7 @@ def pretrain_standin(arch: str, input_size: int, cfg: StandinConfig = StandinCon
     corpus = caption_corpus(cfg.images_per_subject, render, cfg.seed)
     held_out = caption_corpus(cfg.held_out_per_subject, render, cfg.seed + 1, plain=True)
     tokens, eos = trimmed_tokens(corpus.captions)
+    tower = text_tower(model)   # built once: the loop only runs it
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "logit_scale" not in n]
     rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "logit_scale" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}],
@@ -180,7 +186,7 @@ def pretrain_standin(arch: str, input_size: int, cfg: StandinConfig = StandinCon
         idx = subjects * corpus.per_subject + rng.integers(0, corpus.per_subject, cfg.batch_size)
         images = image_batch(corpus.frames[idx], input_size).to(device)
         with autocast:
-            texts = encode_texts(model, tokens[idx].to(device), eos[idx].to(device))
+            texts = encode_texts(tower, tokens[idx].to(device), eos[idx].to(device))
             loss = clip_loss(model.encode_image(images).float(), texts.float(), model.logit_scale)
         opt.zero_grad(set_to_none=True)
         loss.backward()
