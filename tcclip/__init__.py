@@ -12,19 +12,20 @@ import importlib
 # name -> module that defines it; resolved lazily by __getattr__ so `import tcclip` stays cheap.
 _LAZY_API = {
     # the model (paper Sec. 2) and the authors' checkpoints
-    "ModelConfig": "tcclip.models", "build_model": "tcclip.models", "VideoCLIP": "tcclip.models",
-    "from_official_checkpoint": "tcclip.official", "to_official_state_dict": "tcclip.official",
-    "recipe_state_dict": "tcclip.official",
-    "load_clip": "tcclip.clip", "normalize_classname": "tcclip.clip",
+    "ModelConfig": "tcclip.model.video", "build_model": "tcclip.model.video", "VideoCLIP": "tcclip.model.video",
+    "from_official_checkpoint": "tcclip.model.official", "to_official_state_dict": "tcclip.model.official",
+    "recipe_state_dict": "tcclip.model.official",
+    "load_clip": "tcclip.model.clip", "normalize_classname": "tcclip.model.clip",
     # data: the authors' formats and the synthetic benchmark
-    "VideoDataset": "tcclip.data", "read_split": "tcclip.data", "read_labels": "tcclip.data",
-    "check_videos": "tcclip.data", "load_manifest": "tcclip.data", "build_benchmark": "tcclip.synth",
+    "VideoDataset": "tcclip.data.dataset", "read_split": "tcclip.data.formats", "read_labels": "tcclip.data.formats",
+    "check_videos": "tcclip.data.check", "load_manifest": "tcclip.data.benchmark", "build_benchmark": "tcclip.data.synth",
     # experiments: configs, training, evaluation
-    "load_params": "tcclip.config", "train_protocol": "tcclip.train", "evaluate_protocol": "tcclip.evaluate",
-    "load_for_eval": "tcclip.evaluate", "wise_ft_model": "tcclip.evaluate",
+    "load_params": "tcclip.experiments.params", "train_protocol": "tcclip.experiments.protocols",
+    "evaluate_protocol": "tcclip.experiments.evaluation", "load_for_eval": "tcclip.experiments.evaluation",
+    "wise_ft_model": "tcclip.engine.evaluate",
     # reporting
-    "load_paper_table": "tcclip.paper", "compare": "tcclip.paper", "write_table": "tcclip.paper",
-    "count_parameters": "tcclip.cost", "flop_breakdown": "tcclip.cost",
+    "load_paper_table": "tcclip.reporting.paper", "compare": "tcclip.reporting.paper", "write_table": "tcclip.reporting.paper",
+    "count_parameters": "tcclip.reporting.cost", "flop_breakdown": "tcclip.reporting.cost",
 }
 
 def __getattr__(name: str):
@@ -32,6 +33,8 @@ def __getattr__(name: str):
     module = _LAZY_API.get(name)
     if module is None:
         raise AttributeError(f"module 'tcclip' has no attribute {name!r}")
+    if module.startswith("tcclip.model."):
+        importlib.import_module("tcclip.model.variants")   # a model built from the top level accepts every ablation value
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # cache: later lookups skip __getattr__
     return value
