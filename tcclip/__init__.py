@@ -28,8 +28,14 @@ _LAZY_API = {
     "count_parameters": "tcclip.reporting.cost", "flop_breakdown": "tcclip.reporting.cost",
 }
 
+# short module paths: `tcclip.maxi.mil_nce_loss(...)`
+_LAZY_MODULES = {"maxi": "tcclip.experiments.maxi"}
+
 def __getattr__(name: str):
     "Resolve a public name from its module on first access (PEP 562)."
+    if name in _LAZY_MODULES:
+        value = globals()[name] = importlib.import_module(_LAZY_MODULES[name])
+        return value
     module = _LAZY_API.get(name)
     if module is None:
         raise AttributeError(f"module 'tcclip' has no attribute {name!r}")
@@ -40,4 +46,4 @@ def __getattr__(name: str):
     return value
 
 def __dir__():
-    return sorted(list(globals()) + list(_LAZY_API))
+    return sorted(list(globals()) + list(_LAZY_API) + list(_LAZY_MODULES))

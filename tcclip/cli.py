@@ -6,19 +6,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Sequence
 from .data.real import AUTHORS_REPO, AUTHORS_REV, fetch_splits
-from .errors import UserError
-
+from .errors import ConfigError, TcclipError
 
 # %% auto 0
-__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'build_parser', 'cmd_train', 'cmd_eval', 'cmd_predict', 'cmd_data',
-           'cmd_pretrain', 'cmd_ablate', 'cmd_report', 'main']
+__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'USER_ERRORS', 'build_parser', 'cmd_train', 'cmd_eval',
+           'cmd_predict', 'cmd_data', 'cmd_pretrain', 'cmd_ablate', 'cmd_report', 'main']
 
 # %% ../nbs/90_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -42,12 +40,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder (metrics.json, checkpoints, resolved config)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
-def build_parser() -> argparse.ArgumentParser:
-    "The `tcclip` argument parser (subcommands train, eval, predict, data)."
-    parser = argparse.ArgumentParser(prog="tcclip", description="TC-CLIP: train and evaluate video CLIP models "
-                                     "under the paper's protocols, classify videos, build and check benchmarks.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,pretrain,ablate,report}")
-
+# %% ../nbs/90_cli.ipynb
+def _add_train(sub) -> None:
+    "`tcclip train`: fine-tune under a protocol (one run, or a --shots/--splits sweep)."
     t = sub.add_parser("train", help="fine-tune a model under a protocol and evaluate it",
                        description="Train under --protocol at --profile scale; writes OUT/metrics.json (top1, top5, "
                                    "chance), OUT/model.pt, OUT/last.pt (resumable) and OUT/resolved_config.yaml.")
@@ -65,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue from OUT/last.pt if it exists")
     t.add_argument("--no-eval", action="store_true", help="train only")
 
+#| export
+def _add_eval(sub) -> None:
+    "`tcclip eval`: evaluate a checkpoint, or the untrained model (Vanilla CLIP)."
     e = sub.add_parser("eval", help="evaluate a checkpoint under a protocol",
                        description="Evaluate CHECKPOINT (ours, or the authors' with --official) and write OUT/metrics.json.")
     _add_run_options(e)
@@ -79,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--wise-ft-sweep", action="store_true",
                    help="zero-shot protocol: sweep W = 0, 0.1, ..., 1 (Figure 8) into OUT/wise_ft_sweep.json")
 
+# %% ../nbs/90_cli.ipynb
+def _add_predict(sub) -> None:
+    "`tcclip predict`: classify one video among your class names."
     pr = sub.add_parser("predict", help="classify one video among your own class names",
                         description="Print the most likely classes of VIDEO with their probabilities.")
     pr.add_argument("video", help="video file (anything decord reads)")
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--top", type=int, default=5, help="how many classes to print (default 5)")
     pr.add_argument("--views", default="2x1", help="clips x crops to average over (default 2x1)")
 
+#| export
+def _add_pretrain(sub) -> None:
+    "`tcclip pretrain`: the CLIP stand-in of a profile."
     pt = sub.add_parser("pretrain", help="pretrain the smoke/mini profile's CLIP stand-in (tcclip.standin)",
                         description="Contrastive image-text pretraining of the profile's CLIP on captioned still frames of "
                                     "the synthetic vocabulary (params.yaml `clip_standin`): every local model.pretrained "
@@ -105,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--jobs", type=int, default=1, help="pretrain the profile's stand-ins in this many one-thread processes")
     pt.add_argument("--quiet", action="store_true", help="no progress bar")
 
+# %% ../nbs/90_cli.ipynb
+def _add_ablate(sub) -> None:
+    "`tcclip ablate`: the rows of one ablation table."
     a = sub.add_parser("ablate", help="train every row of one of the paper's ablation tables",
                        description="Train each row of ABLATION_GRID[--table] (tcclip.variants) under the table's protocol "
                                    "on the profile's ablation datasets and shots (params.yaml `ablations`); writes "
@@ -119,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "of them copy its metrics instead of training (repeatable)")
     a.add_argument("--quiet", action="store_true", help="no progress bars")
 
+#| export
+def _add_report(sub) -> None:
+    "`tcclip report`: the index of a profile's results."
     r = sub.add_parser("report", help="write results/<profile>/README.md linking every table and figure",
                        description="Index of a profile's results: every table and figure, the machine, the git revision "
                                    "and the runs' times.")
@@ -127,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--results", default=None, help="results folder (default results/<profile>)")
     r.add_argument("--runs", default=None, help="runs folder (default data/runs/<profile>)")
 
+# %% ../nbs/90_cli.ipynb
+def _add_data(sub) -> None:
+    "`tcclip data synth|prepare|fetch-splits|check`."
     d = sub.add_parser("data", help="build the synthetic benchmark, fetch the authors' split files, or check videos")
     dsub = d.add_subparsers(dest="data_command", required=True, metavar="{synth,prepare,fetch-splits,check}")
     s = dsub.add_parser("synth", help="write the synthetic benchmark (videos, splits, labels, benchmark.json)")
@@ -152,214 +165,133 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--split", required=True, help="split file (relative/path label per line)")
     c.add_argument("--labels", default=None, help="label file to validate the split's ids against")
     c.add_argument("--workers", type=int, default=4, help="decoding threads (default 4)")
+
+# %% ../nbs/90_cli.ipynb
+def build_parser() -> argparse.ArgumentParser:
+    "The `tcclip` argument parser (subcommands train, eval, predict, pretrain, ablate, report, data)."
+    parser = argparse.ArgumentParser(prog="tcclip", description="TC-CLIP: train and evaluate video CLIP models "
+                                     "under the paper's protocols, classify videos, build and check benchmarks.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,pretrain,ablate,report}")
+    for add in (_add_train, _add_eval, _add_predict, _add_pretrain, _add_ablate, _add_report, _add_data): add(sub)
     return parser
 
 # %% ../nbs/90_cli.ipynb
-def _load_config(args, protocol: str | None = None):
-    from tcclip.experiments.params import find_params_file, load_params
+def _params_path(args) -> Path:
+    "The params.yaml of `--params`, or the one found from the current folder upwards."
+    from tcclip.experiments.params import find_params_file
     path = Path(args.params) if args.params else find_params_file()
-    if not path.is_file(): raise UserError(f"params file not found: {path}")
-    return load_params(path, args.profile, protocol or args.protocol, args.overrides, method=args.method,
+    if not path.is_file(): raise ConfigError(f"params file not found: {path}")
+    return path
+
+def _load_config(args):
+    "The `RunConfig` of a run command's flags."
+    from tcclip.experiments.params import load_params
+    return load_params(_params_path(args), args.profile, args.protocol, args.overrides, method=args.method,
                        dataset=args.dataset, shot=args.shot, split=args.split)
 
 def _int_list(text: str | None, flag: str) -> list[int] | None:
     "`'2,4,8'` -> `[2, 4, 8]`; a clear error otherwise."
     if text is None: return None
     try: values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError: raise UserError(f"{flag} takes comma-separated integers, got {text!r}") from None
-    if not values: raise UserError(f"{flag} is empty")
+    except ValueError: raise ConfigError(f"{flag} takes comma-separated integers, got {text!r}") from None
+    if not values: raise ConfigError(f"{flag} is empty")
     return values
 
-def _write_json(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp"); tmp.write_text(json.dumps(obj, indent=1, default=float) + "\n"); os.replace(tmp, path)
+def _views(text: str) -> tuple[int, int]:
+    "`'2x1'` -> `(2, 1)`: clips x crops."
+    try: num_clip, num_crop = (int(v) for v in text.lower().split("x"))
+    except ValueError: raise ConfigError(f"--views must look like 2x1, got {text!r}") from None
+    if num_clip < 1 or num_crop not in (1, 3): raise ConfigError(f"--views {text}: need clips >= 1 and crops 1 or 3")
+    return num_clip, num_crop
 
-def _summary(metrics: dict) -> str:
-    parts = [f"{k}={metrics[k]:.2f}" for k in ("top1", "top5", "chance") if k in metrics]
-    return " ".join(parts)
+def _is_main() -> bool:
+    "Rank 0 (or no torchrun): the process that prints and writes."
+    return os.environ.get("RANK", "0") == "0"
 
-def _train_runs(args) -> list[tuple[Path, dict]]:
-    "(output folder, selection) of every run one `tcclip train` asks for: one, or a sweep over --shots/--splits."
-    shots, splits = _int_list(args.shots, "--shots"), _int_list(args.splits, "--splits")
-    if shots and args.shot is not None: raise UserError("give --shot or --shots, not both")
-    if splits and args.split is not None: raise UserError("give --split or --splits, not both")
-    out = Path(args.out)
-    runs = [(out, {})]
-    if shots: runs = [(d / f"k{k}", {**sel, "shot": k}) for d, sel in runs for k in shots]
-    if splits: runs = [(d / f"s{s}", {**sel, "split": s}) for d, sel in runs for s in splits]
-    return runs
-
-def cmd_train(args) -> int:
-    """`tcclip train`: `train_protocol` with the resolved config; with --shots/--splits, one run per value in one
-    process (the pipeline's few-shot and base-to-novel stages), each in its own OUT/k<K> or OUT/s<S>."""
-    if args.init is not None and not Path(args.init).is_file(): raise UserError(f"--init: checkpoint not found: {args.init}")
-    runs = _train_runs(args)
-    for out, selection in runs: _load_config(_with(args, **selection))   # every config is valid before any run starts
-    if args.jobs > 1 and len(runs) > 1:
-        if "WORLD_SIZE" in os.environ: raise UserError("--jobs cannot be combined with torchrun")
-        import concurrent.futures, multiprocessing
-        # Small models are dispatch-bound: two one-thread processes use two cores better than one two-thread process.
-        # Results do not depend on the thread count or the order (every run seeds itself).
-        with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for line in pool.map(_train_one, [(vars(args), str(out), sel, 1) for out, sel in runs]): print(line)
-        return 0
-    for out, selection in runs: print(_train_one((vars(args), str(out), selection, None)))
-    return 0
-
-def _train_one(job) -> str:
-    "One training run of `tcclip train` (a process-pool worker for --jobs): returns its summary line."
-    args, out, selection, threads = job
-    if threads: 
-        import torch; torch.set_num_threads(threads)
-    from tcclip.experiments.protocols import train_protocol
-    from tcclip.engine.distributed import init_distributed
-    args = argparse.Namespace(**{**args, **selection})
-    cfg, out, dist = _load_config(args), Path(out), init_distributed()
-    metrics = train_protocol(cfg, out, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
-                             dist=dist, init=args.init)
-    if dist.is_main and not args.keep_last and (out / "last.pt").exists(): (out / "last.pt").unlink()
-    return f"{cfg.protocol.name} ({cfg.profile}, {cfg.protocol.dataset}) -> {out / 'metrics.json'}: {_summary(metrics)}"
-
+# %% ../nbs/90_cli.ipynb
 def _with(args, **changes):
     "A copy of the argparse namespace with `changes` applied."
     return argparse.Namespace(**{**vars(args), **changes})
 
+def cmd_train(args) -> int:
+    """`tcclip train`: `train_protocol` with the resolved config; with --shots/--splits, one run per value
+    (the pipeline's few-shot and base-to-novel stages), each in its own OUT/k<K> or OUT/s<S>."""
+    from tcclip.experiments.protocols import sweep_runs, train_runs
+    shots, splits = _int_list(args.shots, "--shots"), _int_list(args.splits, "--splits")
+    if shots and args.shot is not None: raise ConfigError("give --shot or --shots, not both")
+    if splits and args.split is not None: raise ConfigError("give --split or --splits, not both")
+    runs = [(_load_config(_with(args, **sel)), out) for out, sel in sweep_runs(args.out, shots, splits)]  # all valid first
+    for line in train_runs(runs, jobs=args.jobs, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
+                           init=args.init, keep_last=args.keep_last):
+        print(line)
+    return 0
+
 def cmd_eval(args) -> int:
-    "`tcclip eval`: evaluate a checkpoint, optionally WiSE-FT-ensembled with its CLIP, optionally the Figure 8 sweep."
-    import dataclasses
-    cfg = _load_config(args)
-    from tcclip.experiments.evaluation import evaluate_protocol, load_for_eval, wise_ft_sweep
-    from tcclip.engine.evaluate import wise_ft_model
-    from tcclip.experiments.builders import benchmark_from_config, make_model, protocol_splits
-    from tcclip.engine.distributed import init_distributed
-    from tcclip.engine.config import save_config
-    import time
-    started = time.perf_counter()
-    dist = init_distributed()
-    if args.checkpoint is None:
-        if args.official: raise UserError("--official needs --checkpoint")
-        model = make_model(cfg, ["placeholder"]).eval()   # the pretrained model, untrained: Vanilla CLIP's rows
-    else:
-        model, cfg = load_for_eval(args.checkpoint, cfg, official=args.official)
-    w = cfg.eval.wise_ft if args.wise_ft is None else args.wise_ft
-    if not 0 <= w <= 1: raise UserError(f"--wise-ft must lie in [0, 1], got {w}")
-    cfg = dataclasses.replace(cfg, eval=dataclasses.replace(cfg.eval, wise_ft=w))
-    bench = benchmark_from_config(cfg, build_if_missing=dist.is_main)
-    splits = protocol_splits(cfg, bench)
-    if args.subset is not None:
-        from tcclip.experiments.evaluation import subset_splits
-        splits = {**splits, "eval": subset_splits(cfg, bench, args.subset)}
-    out = Path(args.out)
-    metrics = {"checkpoint": str(args.checkpoint), "official": args.official, "protocol": cfg.protocol.name,
-               "subset": args.subset, "num_frames": cfg.data.num_frames,
-               "profile": cfg.profile, "dataset": cfg.protocol.dataset, "shot": cfg.protocol.shot, "split": cfg.protocol.split}
-    metrics.update(evaluate_protocol(model, cfg, bench, splits=splits, dist=dist, progress=not args.quiet))
-    initial = None
-    if w > 0 or args.wise_ft_sweep:
-        initial = make_model(cfg, list(model.classnames)).state_dict()
-    if w > 0:
-        metrics[f"wise_ft_{w:g}"] = evaluate_protocol(wise_ft_model(model, initial, w), cfg, bench, splits=splits,
-                                                      dist=dist, progress=not args.quiet)
-    if args.wise_ft_sweep:
-        if cfg.protocol.name != "zero_shot": raise UserError("--wise-ft-sweep needs --protocol zero_shot")
-        finetune_cfg = dataclasses.replace(cfg, protocol=dataclasses.replace(cfg.protocol, name="fully_supervised",
-                                                                             eval_datasets=()))
-        ft_splits = protocol_splits(finetune_cfg, bench)
-        rows = wise_ft_sweep(model, initial,
-                             lambda m: evaluate_protocol(m, finetune_cfg, bench, splits=ft_splits, dist=dist),
-                             lambda m: evaluate_protocol(m, cfg, bench, splits=splits, dist=dist), step=cfg.eval.wise_ft_step)
-        if dist.is_main: _write_json(out / "wise_ft_sweep.json", rows)
-        metrics["wise_ft_sweep"] = rows
-    metrics["wall_time_s"] = round(time.perf_counter() - started, 1)
-    if dist.is_main:
-        save_config(cfg, out / "resolved_config.yaml")
-        _write_json(out / "metrics.json", metrics)
-        print(f"{cfg.protocol.name} eval of {args.checkpoint} -> {out / 'metrics.json'}: {_summary(metrics)}")
+    "`tcclip eval`: `run_evaluation` (a checkpoint or Vanilla CLIP, WiSE-FT, the Figure 8 sweep, a subset)."
+    from tcclip.experiments.evaluation import metrics_summary, run_evaluation
+    metrics = run_evaluation(_load_config(args), args.out, checkpoint=args.checkpoint, official=args.official,
+                             wise_ft=args.wise_ft, sweep=args.wise_ft_sweep, subset=args.subset, progress=not args.quiet)
+    if _is_main():
+        print(f"{metrics['protocol']} eval of {args.checkpoint} -> {Path(args.out) / 'metrics.json'}: {metrics_summary(metrics)}")
     return 0
 
 # %% ../nbs/90_cli.ipynb
 def cmd_predict(args) -> int:
-    "`tcclip predict`: top classes of one video."
-    from tcclip.experiments.inference import load_video_views, read_class_names
+    "`tcclip predict`: top classes of one video (`predict_video`)."
+    from tcclip.experiments.inference import predict_video, read_class_names
+    from tcclip.experiments.params import load_params
     names = read_class_names(args.labels, args.labels_file)
-    try: num_clip, num_crop = (int(v) for v in args.views.lower().split("x"))
-    except ValueError: raise UserError(f"--views must look like 2x1, got {args.views!r}") from None
-    if num_clip < 1 or num_crop not in (1, 3): raise UserError(f"--views {args.views}: need clips >= 1 and crops 1 or 3")
-    from tcclip.experiments.params import find_params_file, load_params
-    params = Path(args.params) if args.params else find_params_file()
-    cfg = load_params(params, args.profile, "zero_shot")
-    import torch
-    from tcclip.experiments.evaluation import load_for_eval
-    from tcclip.engine.evaluate import multiview_probs
-    from tcclip.experiments.builders import make_model
-    if args.checkpoint: model, cfg = load_for_eval(args.checkpoint, cfg, classnames=names)
-    else: model = make_model(cfg, names).eval()
-    video = load_video_views(args.video, cfg.data.num_frames, cfg.data.input_size, num_clip, num_crop, seed=cfg.seed)
-    with torch.no_grad(): probs = multiview_probs(model, video[None])[0]
-    top = probs.topk(min(args.top, len(names)))
-    for p, i in zip(top.values.tolist(), top.indices.tolist()):
-        print(f"{p:7.2%}  {names[i]}")
+    num_clip, num_crop = _views(args.views)
+    cfg = load_params(_params_path(args), args.profile, "zero_shot")
+    for name, p in predict_video(args.video, names, cfg, args.checkpoint, num_clip, num_crop, top=args.top):
+        print(f"{p:7.2%}  {name}")
     return 0
 
 def cmd_data(args) -> int:
-    "`tcclip data synth|prepare|check`."
+    "`tcclip data synth|prepare|fetch-splits|check`."
     if args.data_command == "synth":
         from tcclip.data.synth import build_benchmark
-        path = build_benchmark(args.out, preset=args.preset, seed=args.seed)
+        build_benchmark(args.out, preset=args.preset, seed=args.seed)
         print(f"synthetic benchmark ({args.preset}, seed {args.seed}) written to {args.out}")
         return 0
-    if args.data_command == "fetch-splits":
-        return fetch_splits(args.out, args.rev)
+    if args.data_command == "fetch-splits": return fetch_splits(args.out, args.rev)
     if args.data_command == "prepare":
-        from tcclip.experiments.params import find_params_file, load_params
-        from tcclip.experiments.builders import benchmark_from_config
-        params = Path(args.params) if args.params else find_params_file()
-        cfg = load_params(params, args.profile, "few_shot", args.overrides)
-        bench = benchmark_from_config(cfg)
+        from tcclip.experiments.builders import prepare_benchmark
+        cfg, bench = prepare_benchmark(_params_path(args), args.profile, args.overrides)
         print(f"{cfg.profile}: benchmark {bench.source} with datasets {', '.join(bench.datasets)}")
         return 0
     from tcclip.data.check import check_videos, format_check_report
     for flag, value in (("--root", args.root), ("--split", args.split), ("--labels", args.labels)):
-        if value is not None and not Path(value).exists(): raise UserError(f"{flag}: not found: {value}")
+        if value is not None and not Path(value).exists(): raise ConfigError(f"{flag}: not found: {value}")
     report = check_videos(args.root, args.split, args.labels, workers=args.workers)
     print(format_check_report(report))
     return 0 if report.ok else 1
 
 # %% ../nbs/90_cli.ipynb
 def cmd_pretrain(args) -> int:
-    "`tcclip pretrain`: the profile's CLIP stand-in (`tcclip.experiments.standin.build_clip_standin`)."
-    from tcclip.experiments.params import find_params_file, load_params
-    from tcclip.experiments.standin import build_profile_standins, profile_standins
-    params = Path(args.params) if args.params else find_params_file()
-    if not profile_standins(params, args.profile, args.overrides):
-        cfg = load_params(params, args.profile, "zero_shot", args.overrides)
-        weights = cfg.model.get("pretrained")
-        if args.out is None: raise UserError(f"profile {cfg.profile!r} uses pretrained={weights!r}: nothing to pretrain (give --out to record that)")
-        _write_json(Path(args.out) / "standin.json", {"profile": cfg.profile, "pretrained": weights,
-                                                      "note": "this profile starts from published CLIP weights; no stand-in"})
-        print(f"{cfg.profile}: model.pretrained={weights!r}, no stand-in to pretrain")
-        return 0
-    for line in build_profile_standins(params, args.profile, args.overrides, out_dir=args.out, jobs=args.jobs,
-                                       progress=not args.quiet): print(line)
+    "`tcclip pretrain`: the profile's CLIP stand-ins (`tcclip.experiments.standin.pretrain_profile`)."
+    from tcclip.experiments.standin import pretrain_profile
+    for line in pretrain_profile(_params_path(args), args.profile, args.overrides, out_dir=args.out, jobs=args.jobs,
+                                 progress=not args.quiet):
+        print(line)
     return 0
 
 def cmd_ablate(args) -> int:
     "`tcclip ablate`: `tcclip.experiments.ablations.run_ablation` for one table."
     from tcclip.experiments.ablations import run_ablation
-    from tcclip.experiments.params import find_params_file
-    params = Path(args.params) if args.params else find_params_file()
     rows = [r.strip() for r in args.rows.split(",")] if args.rows else None
-    slugs = run_ablation(args.table, args.profile, args.out, params, rows=rows, progress=not args.quiet, reuse=args.reuse)
+    slugs = run_ablation(args.table, args.profile, args.out, _params_path(args), rows=rows, progress=not args.quiet,
+                         reuse=args.reuse)
     print(f"{args.table}: {len(slugs)} rows trained into {args.out}")
     return 0
 
 def cmd_report(args) -> int:
     "`tcclip report`: results/<profile>/README.md (`tcclip.reporting.report.write_report`)."
-    from tcclip.experiments.params import find_params_file, read_params_file
+    from tcclip.experiments.params import read_params_file
     from tcclip.reporting.report import write_report
-    profile = args.profile or read_params_file(Path(args.params) if args.params else find_params_file()).get("profile", "smoke")
+    profile = args.profile or read_params_file(_params_path(args)).get("profile", "smoke")
     results = Path(args.results or f"results/{profile}")
-    if not results.is_dir(): raise UserError(f"no results folder {results}: run `dvc repro` first")
+    if not results.is_dir(): raise TcclipError(f"no results folder {results}: run `dvc repro` first")
     path = write_report(profile, results, args.runs or f"data/runs/{profile}", executed_dir=f"data/executed/{profile}")
     print(f"report written to {path}")
     return 0
@@ -367,19 +299,25 @@ def cmd_report(args) -> int:
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data, "pretrain": cmd_pretrain,
             "ablate": cmd_ablate, "report": cmd_report}
 
+# %% ../nbs/90_cli.ipynb
+USER_ERRORS = (TcclipError, FileNotFoundError, KeyError, ValueError, TypeError)
+
 def _message(err: BaseException) -> str:
+    "The one-line message of a user error (a `KeyError`'s text without the quotes `str` adds)."
     msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
     return str(msg).strip() or type(err).__name__
 
 def _record_stage_time(args, argv: Sequence[str] | None, started: float, code: int) -> None:
     """OUT/stage_time.json for a command with an output folder (one DVC stage each): the report's per-stage times.
     Rank 0 only under torchrun; nothing on failure."""
+    from tcclip.experiments.evaluation import write_json
     out = getattr(args, "out", None)
-    if code != 0 or not out or os.environ.get("RANK", "0") != "0" or not Path(out).is_dir(): return
-    _write_json(Path(out) / "stage_time.json", {
+    if code != 0 or not out or not _is_main() or not Path(out).is_dir(): return
+    write_json(Path(out) / "stage_time.json", {
         "command": "tcclip " + " ".join(sys.argv[1:] if argv is None else argv), "seconds": round(time.time() - started, 1),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
+# %% ../nbs/90_cli.ipynb
 def main(argv: Sequence[str] | None = None) -> int:
     "Console entry point (`tcclip ...`); returns the exit code."
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -388,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = COMMANDS[args.command](args)
         _record_stage_time(args, argv, started, code)
         return code
-    except (UserError, FileNotFoundError, KeyError, ValueError, TypeError) as err:
+    except USER_ERRORS as err:
         if os.environ.get("TCCLIP_DEBUG"): raise
         print(f"tcclip {args.command}: error: {_message(err)}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from fastcore.basics import patch
 
 from .benchmark import MANIFEST_FORMAT
 from .real import PROTOCOL_FILES
@@ -42,7 +43,7 @@ ROUND_SHAPES = frozenset({"circle", "ring"})  # rotation is invisible on these
 # Distractors are muted so they never look like a class colour.
 DISTRACTOR_COLOURS: tuple[tuple[int, int, int], ...] = ((120, 120, 120), (125, 95, 65), (95, 110, 70), (85, 95, 120))
 
-
+# %% ../../nbs/data/10_synth.ipynb
 @dataclass(frozen=True)
 class Motion:
     "One motion word of the vocabulary."
@@ -90,6 +91,8 @@ MOTIONS: dict[str, Motion] = {m.name: m for m in [
            "a {colour} {shape} creeps a short distance in a straight line"),
 ]}
 # SSv2-only static classes: recognisable from one frame, they populate the static subset.
+
+# %% ../../nbs/data/10_synth.ipynb
 SSV2_STATIC: dict[str, str] = {"two": "Showing two of something", "large": "Showing something large"}
 FAMILIES: dict[str, str] = {
     "appearance": "a single frame identifies the class (colour and shape of a still object)",
@@ -146,7 +149,7 @@ def shape_mask(shape: str, gx: np.ndarray, gy: np.ndarray, cx: np.ndarray, cy: n
     inside += 0.5
     return np.clip(inside, 0.0, 1.0, out=inside)
 
-
+# %% ../../nbs/data/10_synth.ipynb
 @dataclass
 class Track:
     "Per-frame parameters of one object: centre, half-size (fractions of the short side), angle (deg), opacity."
@@ -157,70 +160,115 @@ class Track:
     alpha: np.ndarray
 
 
-def trajectory(motion: str, num_frames: int, rng: np.random.Generator, *, size: float | None = None) -> Track:
-    "Draw a random `Track` of `num_frames` frames for a motion of `MOTIONS` (or `'two'`/`'large'` statics)."
-    t = num_frames
-    u = np.linspace(0.0, 1.0, t)
-    s = size if size is not None else rng.uniform(0.09, 0.13)
-    m = 1.42 * s + 0.02  # keeps even a square's rotated corners inside the frame
-    ones = np.ones(t)
-    centre = lambda margin: (rng.uniform(margin, 1 - margin), rng.uniform(margin, 1 - margin))
-    cx, cy = centre(m)
-    track = Track(cx * ones, cy * ones, s * ones, rng.uniform(0, 360) * ones, ones.copy())
-    if motion in ("staying still", "two", "large"):
-        if motion == "large":
-            big = rng.uniform(0.22, 0.26)
-            cx, cy = centre(1.42 * big + 0.02)
-            track = Track(cx * ones, cy * ones, big * ones, track.angle, ones.copy())
-    elif MOTIONS[motion].group in ("horizontal", "vertical"):
-        d = min(rng.uniform(0.3, 0.5), 1 - 2 * m - 0.01)
-        start = rng.uniform(m, 1 - m - d)
-        path = start + d * u
-        forward = motion in ("moving right", "moving down")  # +x is right, +y is down
-        path = path if forward else path[::-1]
-        if MOTIONS[motion].group == "horizontal": track.cx = path
-        else: track.cy = path
-    elif MOTIONS[motion].group == "size":
-        s0, s1 = rng.uniform(0.04, 0.07), rng.uniform(0.15, 0.19)
-        cx, cy = centre(1.42 * s1 + 0.02)
-        sizes = s0 + (s1 - s0) * u
-        track = Track(cx * ones, cy * ones, sizes if motion == "growing" else sizes[::-1], track.angle, ones.copy())
-    elif MOTIONS[motion].group == "rotation":
-        sweep = rng.uniform(60, 120) * u
-        track.angle = track.angle + (sweep if motion == "rotating clockwise" else -sweep)
-    elif MOTIONS[motion].group == "fade":
-        start, length = rng.uniform(0.05, 0.35), rng.uniform(0.3, 0.55)
-        ramp = np.clip((u - start) / length, 0.0, 1.0)
-        track.alpha = ramp if motion == "appearing" else ramp[::-1].copy()
-    elif motion == "shaking":
+def _centre(rng: np.random.Generator, margin: float) -> tuple[float, float]:
+    "A random centre `(x, y)` at least `margin` from every edge."
+    return rng.uniform(margin, 1 - margin), rng.uniform(margin, 1 - margin)
+
+# %% ../../nbs/data/10_synth.ipynb
+def _still(motion: str, track: Track, u: np.ndarray, m: float, rng: np.random.Generator) -> Track:
+    "`staying still` and `two` keep the track; `large` redraws a bigger object."
+    if motion == "large":
+        big = rng.uniform(0.22, 0.26)
+        cx, cy = _centre(rng, 1.42 * big + 0.02)
+        ones = np.ones(len(u))
+        track = Track(cx * ones, cy * ones, big * ones, track.angle, ones.copy())
+    return track
+
+
+def _slide(motion: str, track: Track, u: np.ndarray, m: float, rng: np.random.Generator) -> Track:
+    "`moving left/right/up/down`: one straight path, reversed for left and up."
+    d = min(rng.uniform(0.3, 0.5), 1 - 2 * m - 0.01)
+    start = rng.uniform(m, 1 - m - d)
+    path = start + d * u
+    forward = motion in ("moving right", "moving down")  # +x is right, +y is down
+    path = path if forward else path[::-1]
+    if MOTIONS[motion].group == "horizontal": track.cx = path
+    else: track.cy = path
+    return track
+
+# %% ../../nbs/data/10_synth.ipynb
+def _grow(motion: str, track: Track, u: np.ndarray, m: float, rng: np.random.Generator) -> Track:
+    "`growing` / `shrinking`: the half-size ramps between a small and a large value in place."
+    s0, s1 = rng.uniform(0.04, 0.07), rng.uniform(0.15, 0.19)
+    cx, cy = _centre(rng, 1.42 * s1 + 0.02)
+    sizes = s0 + (s1 - s0) * u
+    ones = np.ones(len(u))
+    return Track(cx * ones, cy * ones, sizes if motion == "growing" else sizes[::-1], track.angle, ones.copy())
+
+
+def _rotate(motion: str, track: Track, u: np.ndarray, m: float, rng: np.random.Generator) -> Track:
+    "`rotating clockwise` / `anticlockwise`: the angle sweeps 60-120 degrees."
+    sweep = rng.uniform(60, 120) * u
+    track.angle = track.angle + (sweep if motion == "rotating clockwise" else -sweep)
+    return track
+
+
+def _fade(motion: str, track: Track, u: np.ndarray, m: float, rng: np.random.Generator) -> Track:
+    "`appearing` / `disappearing`: the opacity ramps between 0 and 1."
+    start, length = rng.uniform(0.05, 0.35), rng.uniform(0.3, 0.55)
+    ramp = np.clip((u - start) / length, 0.0, 1.0)
+    track.alpha = ramp if motion == "appearing" else ramp[::-1].copy()
+    return track
+
+# %% ../../nbs/data/10_synth.ipynb
+def _jitter(motion: str, track: Track, u: np.ndarray, m: float, rng: np.random.Generator) -> Track:
+    "`shaking`: small random steps around one spot; `jumping around`: a new random place in every frame."
+    t = len(u)
+    if motion == "shaking":
         amp = rng.uniform(0.04, 0.07)
-        cx, cy = centre(m + 2 * amp)
+        cx, cy = _centre(rng, m + 2 * amp)
         track.cx = cx + np.clip(rng.normal(0, amp, t), -2 * amp, 2 * amp)
         track.cy = cy + np.clip(rng.normal(0, amp, t), -2 * amp, 2 * amp)
-    elif motion == "jumping around":
+    else:
         track.cx = rng.uniform(m, 1 - m, t)
         track.cy = rng.uniform(m, 1 - m, t)
-    elif motion == "flickering":
+    return track
+
+
+def _blink(motion: str, track: Track, u: np.ndarray, m: float, rng: np.random.Generator) -> Track:
+    "`flickering`: hidden in random frames (at least one, never all but one); `blinking once`: one hidden block."
+    t = len(u)
+    if motion == "flickering":
         visible = rng.random(t) >= 0.4
         if visible.all(): visible[rng.integers(t)] = False
         if visible.sum() < 2: visible[rng.choice(t, 2, replace=False)] = True
         track.alpha = visible.astype(float)
-    elif motion == "blinking once":
+    else:
         length = max(1, round(rng.uniform(0.3, 0.5) * t))
         first = rng.integers(max(1, round(0.15 * t)), max(2, round(0.85 * t) - length + 1))
         track.alpha[first:first + length] = 0.0
-    elif MOTIONS[motion].group == "speed":
-        d = rng.uniform(0.35, 0.5) if motion == "moving fast" else rng.uniform(0.06, 0.12)
-        theta = rng.uniform(0, 2 * np.pi)
-        d = min(d, (1 - 2 * m - 0.01) / max(abs(np.cos(theta)), abs(np.sin(theta))))
-        dx, dy = d * np.cos(theta), d * np.sin(theta)
-        x0 = rng.uniform(m - min(0, dx), 1 - m - max(0, dx))
-        y0 = rng.uniform(m - min(0, dy), 1 - m - max(0, dy))
-        track.cx, track.cy = x0 + dx * u, y0 + dy * u
-    else: raise ValueError(f"unknown motion {motion!r}")
+    return track
+
+# %% ../../nbs/data/10_synth.ipynb
+def _speed(motion: str, track: Track, u: np.ndarray, m: float, rng: np.random.Generator) -> Track:
+    "`moving fast` / `moving slowly`: a straight path in a random direction, long or short."
+    d = rng.uniform(0.35, 0.5) if motion == "moving fast" else rng.uniform(0.06, 0.12)
+    theta = rng.uniform(0, 2 * np.pi)
+    d = min(d, (1 - 2 * m - 0.01) / max(abs(np.cos(theta)), abs(np.sin(theta))))
+    dx, dy = d * np.cos(theta), d * np.sin(theta)
+    x0 = rng.uniform(m - min(0, dx), 1 - m - max(0, dx))
+    y0 = rng.uniform(m - min(0, dy), 1 - m - max(0, dy))
+    track.cx, track.cy = x0 + dx * u, y0 + dy * u
     return track
 
 
+_MOVERS = {"still": _still, "horizontal": _slide, "vertical": _slide, "size": _grow, "rotation": _rotate,
+           "fade": _fade, "jitter": _jitter, "blink": _blink, "speed": _speed}
+
+# %% ../../nbs/data/10_synth.ipynb
+def trajectory(motion: str, num_frames: int, rng: np.random.Generator, *, size: float | None = None) -> Track:
+    "Draw a random `Track` of `num_frames` frames for a motion of `MOTIONS` (or `'two'`/`'large'` statics)."
+    u = np.linspace(0.0, 1.0, num_frames)
+    s = size if size is not None else rng.uniform(0.09, 0.13)
+    m = 1.42 * s + 0.02  # keeps even a square's rotated corners inside the frame
+    ones = np.ones(num_frames)
+    cx, cy = _centre(rng, m)
+    track = Track(cx * ones, cy * ones, s * ones, rng.uniform(0, 360) * ones, ones.copy())
+    group = "still" if motion in ("two", "large") else MOTIONS[motion].group
+    if group not in _MOVERS: raise ValueError(f"unknown motion {motion!r}")
+    return _MOVERS[group](motion, track, u, m, rng)
+
+# %% ../../nbs/data/10_synth.ipynb
 def _background(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     "A static textured background `[H, W, 3]` float: muted base colour, smooth blobs and stripes."
     base = rng.uniform(35, 115) + rng.uniform(-18, 18, 3)
@@ -236,7 +284,7 @@ def _background(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     stripes = np.sin(2 * np.pi * freq * (gx * np.cos(theta) + gy * np.sin(theta)) + phase)[..., None]
     return base + 14 * blobs + rng.uniform(4, 10) * stripes
 
-
+# %% ../../nbs/data/10_synth.ipynb
 def render_video(colour: tuple[int, int, int] | None, shape: str | None, motion: str, *, height: int, width: int,
                  num_frames: int, rng: np.random.Generator, distractors: tuple[int, int] = (1, 2)) -> np.ndarray:
     """Frames `[T, H, W, 3]` uint8 of one clip: textured background, distractors, then the class object(s).
@@ -287,7 +335,7 @@ def subject_half(half: int) -> list[tuple[str, str]]:
     "The subjects (colour, shape) of one half (0 or 1) of the colour x shape grid, in a checkerboard."
     return [(c, s) for i, c in enumerate(COLOURS) for j, s in enumerate(SHAPES) if (i + j) % 2 == half]
 
-
+# %% ../../nbs/data/10_synth.ipynb
 def choose_units(rng: np.random.Generator, half: int, units_per_group: int, still_units: int) -> list[Unit]:
     """Units of one dataset with distinct subjects from `subject_half(half)`. Subjects are picked to cover unused
     colours and shapes first, so even a small dataset uses the whole vocabulary."""
@@ -305,7 +353,7 @@ def choose_units(rng: np.random.Generator, half: int, units_per_group: int, stil
     group_rank = {g: i for i, g in enumerate(GROUPS)}
     return sorted(units, key=lambda u: (group_rank[u.group], u.colour, u.shape))
 
-
+# %% ../../nbs/data/10_synth.ipynb
 def describe_class(name: str) -> str:
     "Deterministic LLM-style text `'Name: description'` for a composed class name."
     text = name.split(":", 1)[0]
@@ -359,7 +407,7 @@ class VideoJob:
 
 def _slug(name: str) -> str: return "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
 
-
+# %% ../../nbs/data/10_synth.ipynb
 class _Planner:
     "Collects videos, split files and label files of one build."
 
@@ -370,36 +418,43 @@ class _Planner:
         self.files: dict[str, Any] = {}  # relative path -> ("split", [(path, label)]) | ("csv", names) | ("json", texts)
         self.datasets: dict[str, dict[str, Any]] = {}
 
-    def videos(self, role: str, name: str, tag: str, count: int, colour=None, shape=None, motion=None) -> list[str]:
-        "Plan `count` videos of class `name` in `videos/<role>/<class>/`; returns paths relative to the role root."
-        rel = []
-        for i in range(count):
-            path = f"{_slug(name)}/{tag}_{i:03d}.mp4"
-            self.jobs[f"videos/{role}/{path}"] = VideoJob(f"videos/{role}/{path}", colour, shape, motion)
-            rel.append(path)
-        return rel
+# %% ../../nbs/data/10_synth.ipynb
+@patch
+def videos(self: _Planner, role: str, name: str, tag: str, count: int, colour=None, shape=None, motion=None) -> list[str]:
+    "Plan `count` videos of class `name` in `videos/<role>/<class>/`; returns paths relative to the role root."
+    rel = []
+    for i in range(count):
+        path = f"{_slug(name)}/{tag}_{i:03d}.mp4"
+        self.jobs[f"videos/{role}/{path}"] = VideoJob(f"videos/{role}/{path}", colour, shape, motion)
+        rel.append(path)
+    return rel
 
-    def composed(self, role: str, units: list[Unit], tag: str, count: int) -> dict[str, list[str]]:
-        "Videos of every class of `units` (class name -> relative paths)."
-        out = {}
-        for unit in units:
-            for name, motion in zip(unit.classes, GROUPS[unit.group]):
-                out[name] = self.videos(role, name, tag, count, unit.colour, unit.shape, motion)
-        return out
+@patch
+def composed(self: _Planner, role: str, units: list[Unit], tag: str, count: int) -> dict[str, list[str]]:
+    "Videos of every class of `units` (class name -> relative paths)."
+    out = {}
+    for unit in units:
+        for name, motion in zip(unit.classes, GROUPS[unit.group]):
+            out[name] = self.videos(role, name, tag, count, unit.colour, unit.shape, motion)
+    return out
 
-    def split(self, rel: str, classes: list[str], videos: dict[str, list[str]], limit: int | None = None) -> str:
-        self.files[rel] = ("split", [(p, i) for i, c in enumerate(classes) for p in videos[c][:limit]])
-        return rel
+# %% ../../nbs/data/10_synth.ipynb
+@patch
+def split(self: _Planner, rel: str, classes: list[str], videos: dict[str, list[str]], limit: int | None = None) -> str:
+    self.files[rel] = ("split", [(p, i) for i, c in enumerate(classes) for p in videos[c][:limit]])
+    return rel
 
-    def labels(self, rel: str, names: list[str], llm: bool = False) -> str:
-        self.files[rel] = ("json", [describe_class(n) for n in names]) if llm else ("csv", list(names))
-        return rel
+@patch
+def labels(self: _Planner, rel: str, names: list[str], llm: bool = False) -> str:
+    self.files[rel] = ("json", [describe_class(n) for n in names]) if llm else ("csv", list(names))
+    return rel
 
-    def few_shot_sample(self, videos: dict[str, list[str]], classes: list[str], k: int, rng) -> dict[str, list[str]]:
-        if any(len(videos[c]) < k for c in classes): raise ValueError(f"need {k} training videos per class")
-        return {c: [videos[c][i] for i in sorted(rng.choice(len(videos[c]), k, replace=False))] for c in classes}
+@patch
+def few_shot_sample(self: _Planner, videos: dict[str, list[str]], classes: list[str], k: int, rng) -> dict[str, list[str]]:
+    if any(len(videos[c]) < k for c in classes): raise ValueError(f"need {k} training videos per class")
+    return {c: [videos[c][i] for i in sorted(rng.choice(len(videos[c]), k, replace=False))] for c in classes}
 
-
+# %% ../../nbs/data/10_synth.ipynb
 def _halves(units: list[Unit], rng) -> tuple[list[Unit], list[Unit]]:
     "Base/novel halves of the units (pairs stay together), each in the original order."
     chosen = set(rng.permutation(len(units))[: (len(units) + 1) // 2].tolist())
@@ -408,7 +463,7 @@ def _halves(units: list[Unit], rng) -> tuple[list[Unit], list[Unit]]:
 
 def _class_list(units: list[Unit]) -> list[str]: return [c for u in units for c in u.classes]
 
-
+# %% ../../nbs/data/10_synth.ipynb
 def _base2novel(pl: _Planner, role: str, prefix: str, units, train: dict, val: dict, llm: bool, spec: dict,
                 names=None) -> None:
     "Base/novel label files, three K-shot base training splits and base/novel val lists for one role."
@@ -428,7 +483,7 @@ def _base2novel(pl: _Planner, role: str, prefix: str, units, train: dict, val: d
     spec["ann_files"]["base_val"] = pl.split(f"{d}/base_val.txt", base, val)
     spec["ann_files"]["novel_val"] = pl.split(f"{d}/novel_val.txt", novel, val)
 
-
+# %% ../../nbs/data/10_synth.ipynb
 def _temporal_static(pl: _Planner, role: str, prefix: str, classes: list[str], families: list[str],
                      train: dict, val: dict, spec: dict, val_name: str = "val") -> None:
     "Split + label files for the temporal (order/dynamics) and static (appearance) class subsets."
@@ -440,17 +495,19 @@ def _temporal_static(pl: _Planner, role: str, prefix: str, classes: list[str], f
         spec["ann_files"][f"{subset}_train"] = pl.split(f"{d}/train_{subset}.txt", names, train)
         spec["ann_files"][f"{subset}_val"] = pl.split(f"{d}/{val_name}_{subset}.txt", names, val)
 
+# %% ../../nbs/data/10_synth.ipynb
+def _new_spec(role: str, authors: str) -> dict[str, Any]:
+    "An empty manifest entry; \"hflip\": False -- mirroring turns \"moving left\" into \"moving right\" and clockwise into anticlockwise."
+    return {"root": f"videos/{role}", "authors_name": authors, "hflip": False,
+            "num_classes": {}, "label_files": {}, "ann_files": {}}
 
-def plan_benchmark(preset: SynthPreset, seed: int = 0) -> _Planner:
-    "Decide every video and file of a build (no rendering)."
-    pl, p = _Planner(preset, seed), preset
-    # "hflip": False -- mirroring turns "moving left" into "moving right" and clockwise into anticlockwise.
-    new_spec = lambda role, authors: {"root": f"videos/{role}", "authors_name": authors, "hflip": False,
-                                      "num_classes": {}, "label_files": {}, "ann_files": {}}
-    # k400: the training set, subjects from half 0.
+
+def _plan_k400(pl: _Planner) -> None:
+    "k400: the training set, subjects from half 0."
+    p = pl.preset
     units = choose_units(pl.rng, 0, p.k400_units, 2 * p.k400_units)
     classes = _class_list(units)
-    spec = pl.datasets["k400"] = new_spec("k400", "kinetics400")
+    spec = pl.datasets["k400"] = _new_spec("k400", "kinetics400")
     train, val = pl.composed("k400", units, "train", p.k400_train), pl.composed("k400", units, "val", p.k400_val)
     spec["num_classes"]["default"] = len(classes)
     spec["label_files"]["default"] = pl.labels("labels/k400_labels.csv", classes)
@@ -462,11 +519,14 @@ def plan_benchmark(preset: SynthPreset, seed: int = 0) -> _Planner:
     _temporal_static(pl, "k400", "k400", classes, fam, train, val, spec)
     spec["classes"], spec["families"] = classes, dict(zip(classes, fam))
 
-    # hmdb and ucf: zero-shot targets (subjects from half 1), few-shot and base-to-novel.
+# %% ../../nbs/data/10_synth.ipynb
+def _plan_hmdb_ucf(pl: _Planner) -> None:
+    "hmdb and ucf: zero-shot targets (subjects from half 1), few-shot and base-to-novel."
+    p, seed = pl.preset, pl.seed
     for role, authors in (("hmdb", "hmdb51"), ("ucf", "ucf101")):
         units = choose_units(pl.rng, 1, p.zs_units, 2 * p.zs_units)
         classes = _class_list(units)
-        spec = pl.datasets[role] = new_spec(role, authors)
+        spec = pl.datasets[role] = _new_spec(role, authors)
         train = pl.composed(role, units, "train", p.fs_pool)
         vals = [pl.composed(role, units, f"val{s}", p.zs_val) for s in (1, 2, 3)]
         spec["num_classes"]["default"] = len(classes)
@@ -481,9 +541,12 @@ def plan_benchmark(preset: SynthPreset, seed: int = 0) -> _Planner:
         _base2novel(pl, role, role, units, train, vals[0], True, spec)
         spec["classes"], spec["families"] = classes, dict(zip(classes, class_families(classes)))
 
-    # k600: three zero-shot splits over different subsets of a pool of new classes.
+# %% ../../nbs/data/10_synth.ipynb
+def _plan_k600(pl: _Planner) -> None:
+    "k600: three zero-shot splits over different subsets of a pool of new classes."
+    p = pl.preset
     units = choose_units(pl.rng, 1, p.zs_units, 2 * p.zs_units)
-    spec = pl.datasets["k600"] = new_spec("k600", "kinetics600")
+    spec = pl.datasets["k600"] = _new_spec("k600", "kinetics600")
     videos = pl.composed("k600", units, "val", p.k600_val)
     per_split = max(1, round(p.k600_split_fraction * len(units)))
     for s in (1, 2, 3):
@@ -497,11 +560,14 @@ def plan_benchmark(preset: SynthPreset, seed: int = 0) -> _Planner:
     spec["num_classes"]["default"] = max(spec["num_classes"].values())
     spec["classes"], spec["families"] = pool, dict(zip(pool, class_families(pool)))
 
-    # ssv2: motion only; the object's look is random per video.
+# %% ../../nbs/data/10_synth.ipynb
+def _plan_ssv2(pl: _Planner) -> None:
+    "ssv2: motion only; the object's look is random per video."
+    p, seed = pl.preset, pl.seed
     motions = [m for m in MOTIONS] + list(SSV2_STATIC)
     names = [MOTIONS[m].ssv2_name if m in MOTIONS else SSV2_STATIC[m] for m in motions]
     motion_of = dict(zip(names, motions))
-    spec = pl.datasets["ssv2"] = new_spec("ssv2", "ssv2")
+    spec = pl.datasets["ssv2"] = _new_spec("ssv2", "ssv2")
     train = {n: pl.videos("ssv2", n, "train", p.fs_pool, motion=motion_of[n]) for n in names}
     val = {n: pl.videos("ssv2", n, "val", p.zs_val, motion=motion_of[n]) for n in names}
     spec["num_classes"]["default"] = len(names)
@@ -519,6 +585,12 @@ def plan_benchmark(preset: SynthPreset, seed: int = 0) -> _Planner:
     fam = class_families(names)
     _temporal_static(pl, "ssv2", "ssv2", names, fam, train, val, spec, val_name="validation")
     spec["classes"], spec["families"] = names, dict(zip(names, fam))
+
+# %% ../../nbs/data/10_synth.ipynb
+def plan_benchmark(preset: SynthPreset, seed: int = 0) -> _Planner:
+    "Decide every video and file of a build (no rendering)."
+    pl = _Planner(preset, seed)
+    for plan_role in (_plan_k400, _plan_hmdb_ucf, _plan_k600, _plan_ssv2): plan_role(pl)
     return pl
 
 # %% ../../nbs/data/10_synth.ipynb
@@ -541,7 +613,7 @@ def _write_files(pl: _Planner, out: Path) -> None:
         elif kind == "csv": write_labels_csv(out / rel, content)
         else: write_labels_json(out / rel, content)
 
-
+# %% ../../nbs/data/10_synth.ipynb
 def _manifest(pl: _Planner, seed: int, stats: dict[str, Any]) -> dict[str, Any]:
     p = pl.preset
     return {"format": MANIFEST_FORMAT, "kind": "synthetic", "name": f"tcclip synthetic benchmark ({p.name})",
@@ -553,7 +625,7 @@ def _manifest(pl: _Planner, seed: int, stats: dict[str, Any]) -> dict[str, Any]:
             "aliases": {"hmdb51": "hmdb", "ucf101": "ucf", "kinetics400": "k400", "kinetics600": "k600"},
             "stats": stats}
 
-
+# %% ../../nbs/data/10_synth.ipynb
 def _readme(manifest: dict[str, Any]) -> str:
     v, lines = manifest["video"], []
     lines += [f"# {manifest['name']}", "",
@@ -574,7 +646,36 @@ def _readme(manifest: dict[str, Any]) -> str:
         lines += ["", "Classes (family):", ""] + [f"{i}. {c} ({spec['families'][c]})" for i, c in enumerate(spec["classes"])]
     return "\n".join(lines) + "\n"
 
+# %% ../../nbs/data/10_synth.ipynb
+def _reusable_build(out: Path, preset: SynthPreset, seed: int, overwrite: bool) -> dict[str, Any] | None:
+    "The manifest of an identical build already in `out` (to reuse), else None when `out` may be built; raises otherwise."
+    existing = out / "benchmark.json"
+    if existing.is_file():
+        old = json.loads(existing.read_text())
+        same = (old.get("generator_version"), old.get("preset_settings"), old.get("seed")) == \
+               (GENERATOR_VERSION, json.loads(json.dumps(dataclasses.asdict(preset))), seed)
+        if same and not overwrite: return old
+        if not overwrite:
+            raise FileExistsError(f"{out} holds another build (preset {old.get('preset')!r}, seed {old.get('seed')}, "
+                                  f"generator {old.get('generator_version')}); pass overwrite=True to replace it")
+    elif out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} exists, is not empty and holds no benchmark.json; choose an empty folder")
+    return None
 
+
+def _render_all(jobs: list, workers: int | None) -> tuple[list[int], int]:
+    "Render every job with `workers` processes (default: the usable CPU cores, at most 8); file sizes and workers used."
+    if workers is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        workers = min(8, cores)
+    if workers > 1:
+        with multiprocessing.get_context("fork" if os.name == "posix" else "spawn").Pool(workers) as pool:
+            sizes = pool.map(_render_job, jobs, chunksize=16)
+    else:
+        sizes = [_render_job(j) for j in jobs]
+    return sizes, workers
+
+# %% ../../nbs/data/10_synth.ipynb
 def build_benchmark(out_dir: str | os.PathLike, preset: str | SynthPreset = "smoke", seed: int = 0, *,
                     workers: int | None = None, overwrite: bool = False, verbose: bool = False) -> dict[str, Any]:
     """Render the synthetic benchmark into `out_dir` and return its manifest (also written as `benchmark.json`).
@@ -587,34 +688,17 @@ def build_benchmark(out_dir: str | os.PathLike, preset: str | SynthPreset = "smo
         if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; expected one of {sorted(PRESETS)}")
         preset = PRESETS[preset]
     out = Path(out_dir)
-    existing = out / "benchmark.json"
-    if existing.is_file():
-        old = json.loads(existing.read_text())
-        same = (old.get("generator_version"), old.get("preset_settings"), old.get("seed")) == \
-               (GENERATOR_VERSION, json.loads(json.dumps(dataclasses.asdict(preset))), seed)
-        if same and not overwrite: return old
-        if not overwrite:
-            raise FileExistsError(f"{out} holds another build (preset {old.get('preset')!r}, seed {old.get('seed')}, "
-                                  f"generator {old.get('generator_version')}); pass overwrite=True to replace it")
-    elif out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} exists, is not empty and holds no benchmark.json; choose an empty folder")
+    old = _reusable_build(out, preset, seed, overwrite)
+    if old is not None: return old
     start = time.perf_counter()
     pl = plan_benchmark(preset, seed)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     if tmp.exists(): shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     try:
-        jobs = [(job, str(tmp), preset, seed) for _, job in sorted(pl.jobs.items())]
-        if workers is None:
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-            workers = min(8, cores)
-        if workers > 1:
-            with multiprocessing.get_context("fork" if os.name == "posix" else "spawn").Pool(workers) as pool:
-                sizes = pool.map(_render_job, jobs, chunksize=16)
-        else:
-            sizes = [_render_job(j) for j in jobs]
+        sizes, workers = _render_all([(job, str(tmp), preset, seed) for _, job in sorted(pl.jobs.items())], workers)
         _write_files(pl, tmp)
-        stats = {"videos": len(jobs), "video_bytes": int(sum(sizes)), "split_files": sum(k == "split" for k, _ in pl.files.values()),
+        stats = {"videos": len(sizes), "video_bytes": int(sum(sizes)), "split_files": sum(k == "split" for k, _ in pl.files.values()),
                  "label_files": sum(k != "split" for k, _ in pl.files.values())}
         manifest = json.loads(json.dumps(_manifest(pl, seed, stats)))  # plain JSON types, as a reused build returns
         (tmp / "benchmark.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

@@ -22,7 +22,8 @@ from .distributed import DistInfo, ResumableSampler, all_reduce_sum, get_rng_sta
 from .checkpoint import load_checkpoint, save_checkpoint, unwrap
 
 # %% auto 0
-__all__ = ['autocast_settings', 'TrainState', 'StopTraining', 'fit']
+__all__ = ['autocast_settings', 'TrainState', 'StopTraining', 'epoch_plan', 'FitRun', 'setup_run', 'micro_step', 'optimizer_step',
+           'save_run', 'resume_run', 'epoch_loader', 'train_epoch', 'finish_epoch', 'fit']
 
 # %% ../../nbs/engine/05_fit.ipynb
 def autocast_settings(precision: str, device: torch.device) -> tuple[bool, torch.dtype, bool]:
@@ -47,6 +48,7 @@ class TrainState:
 class StopTraining(Exception):
     "Raise from a callback to stop a run cleanly (the latest checkpoint stays valid)."
 
+# %% ../../nbs/engine/05_fit.ipynb
 def _as_video(x: torch.Tensor) -> torch.Tensor:
     "Training batches may carry a views axis of size 1: `[B, 1, T, 3, H, W]` -> `[B, T, 3, H, W]`."
     if x.ndim == 6:
@@ -59,6 +61,7 @@ def _default_collate(items: list[Mapping]) -> dict:
     return {"video": torch.stack([torch.as_tensor(it["video"]) for it in items]),
             "label": torch.as_tensor([int(it["label"]) for it in items])}
 
+# %% ../../nbs/engine/05_fit.ipynb
 class _Logger:
     "dvclive on rank 0 when enabled and installed; silent otherwise."
     def __init__(self, out_dir: Path, enabled: bool, resume: bool):
@@ -77,25 +80,41 @@ class _Logger:
         if self.live is not None: self.live.end()
 
 # %% ../../nbs/engine/05_fit.ipynb
-def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, out_dir: str | os.PathLike, *,
-        resume: bool = False, mixup: Callable | None = None, evaluate: Callable[[nn.Module], Mapping] | None = None,
-        callbacks: Sequence[Callable[[TrainState], None]] = (), collate_fn: Callable | None = None,
-        dist: DistInfo | None = None, progress: bool = True, extra_state: Mapping | None = None) -> dict:
-    """Fine-tune `model` on `train_set` following `cfg`; checkpoints go to `out_dir/last.pt` (every epoch and every
-    `cfg.save_every_steps` optimiser steps). With `resume=True` and an existing `last.pt` the run continues exactly.
-    Returns `{"history": [...per-epoch metrics], "step", "epoch", "skipped": [videos replaced under on_error=skip]}`.
-    `extra_state` (plain types) is stored in every checkpoint, e.g. class names."""
-    out_dir = Path(out_dir); dist = dist or DistInfo()
-    o, d = cfg.optim, cfg.data
-    accum = cfg.accumulation_steps(dist.world_size)
-    per_rank = math.ceil(len(train_set) / dist.world_size)
-    steps_per_epoch = per_rank // (d.batch_size * accum)
+def epoch_plan(num_videos: int, cfg: RunConfig, world_size: int = 1) -> tuple[int, int]:
+    "(micro-batches per optimiser step, optimiser steps per epoch) for `num_videos` training videos on `world_size` ranks."
+    accum = cfg.accumulation_steps(world_size)
+    per_rank = math.ceil(num_videos / world_size)
+    steps_per_epoch = per_rank // (cfg.data.batch_size * accum)
     if steps_per_epoch < 1:
-        raise ValueError(f"{len(train_set)} training videos cannot fill one optimiser step of "
-                         f"{d.batch_size} x {accum} x {dist.world_size} ranks; lower optim.total_batch_size")
-    micro_per_epoch = steps_per_epoch * accum
-    if dist.is_main: out_dir.mkdir(parents=True, exist_ok=True)
+        raise ValueError(f"{num_videos} training videos cannot fill one optimiser step of "
+                         f"{cfg.data.batch_size} x {accum} x {world_size} ranks; lower optim.total_batch_size")
+    return accum, steps_per_epoch
 
+# %% ../../nbs/engine/05_fit.ipynb
+@dataclass
+class FitRun:
+    "The model, its DDP wrapper, optimiser, schedule, grad scaler and position of one `fit` call."
+    model: nn.Module
+    ddp: nn.Module                      # `model`, or its DistributedDataParallel wrapper
+    optimizer: torch.optim.Optimizer
+    schedule: WarmupCosineSchedule
+    scaler: torch.amp.GradScaler
+    cfg: RunConfig
+    dist: DistInfo
+    accum: int                          # micro-batches per optimiser step
+    micro_per_epoch: int                # micro-batches per epoch and rank
+    ckpt_path: Path
+    amp: tuple = (False, torch.float32) # (autocast enabled, dtype)
+    state: TrainState = dataclasses.field(default_factory=TrainState)
+    extra_state: Mapping = dataclasses.field(default_factory=dict)   # plain values stored in every checkpoint
+
+# %% ../../nbs/engine/05_fit.ipynb
+def setup_run(model: nn.Module, num_videos: int, cfg: RunConfig, out_dir: Path, dist: DistInfo,
+              extra_state: Mapping | None = None) -> FitRun:
+    "A fresh `FitRun` for `model` on `num_videos` videos: device, grad checkpointing, AdamW, schedule, precision."
+    o = cfg.optim
+    accum, steps_per_epoch = epoch_plan(num_videos, cfg, dist.world_size)
+    if dist.is_main: out_dir.mkdir(parents=True, exist_ok=True)
     model = model.to(dist.device)
     if o.grad_checkpointing:
         if not hasattr(unwrap(model), "set_grad_checkpointing"):
@@ -106,91 +125,140 @@ def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, o
                                     o.lr_min, o.warmup_lr_init, o.warmup_prefix)
     use_amp, amp_dtype, use_scaler = autocast_settings(o.precision, dist.device)
     scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
-    state = TrainState()
+    return FitRun(model, model, optimizer, schedule, scaler, cfg, dist, accum, steps_per_epoch * accum,
+                  out_dir / "last.pt", (use_amp, amp_dtype), TrainState(), dict(extra_state or {}))
 
-    ckpt_path = out_dir / "last.pt"
-    if resume and ckpt_path.is_file():
-        ck = load_checkpoint(ckpt_path)
-        unwrap(model).load_state_dict(ck["model"])
-        optimizer.load_state_dict(ck["optimizer"]); schedule.load_state_dict(ck["scheduler"])
-        scaler.load_state_dict(ck["scaler"])
-        state = TrainState(ck["epoch"], ck["step"], ck["batch_in_epoch"], ck["loss_sum"], ck["n_seen"], list(ck["history"]))
-        rng = ck["rng"][min(dist.rank, len(ck["rng"]) - 1)]
-        set_rng_state(rng)
-    ddp = model
+# %% ../../nbs/engine/05_fit.ipynb
+def micro_step(run: FitRun, batch: Mapping, mixup: Callable | None = None) -> tuple[torch.Tensor, bool]:
+    "Forward + backward of one micro-batch; returns (loss, whether it completes an optimiser step)."
+    st, dist = run.state, run.dist
+    video = _as_video(batch["video"]).to(dist.device, non_blocking=True)
+    label = torch.as_tensor(batch["label"]).to(dist.device, non_blocking=True)
+    target = label
+    if mixup is not None: video, target = mixup(video, label)
+    last_micro = (st.batch_in_epoch + 1) % run.accum == 0
+    sync = contextlib.nullcontext() if (last_micro or not dist.distributed) else run.ddp.no_sync()
+    with sync:
+        with torch.autocast(dist.device.type, dtype=run.amp[1], enabled=run.amp[0]):
+            logits = run.ddp(video)["logits"]
+        loss = video_text_loss(logits, target, run.cfg.data.label_smoothing if target.ndim == 1 else 0.0)
+        run.scaler.scale(loss / run.accum).backward()
+    st.loss_sum += loss.item() * len(video); st.n_seen += len(video)
+    st.batch_in_epoch += 1
+    return loss, last_micro
+
+# %% ../../nbs/engine/05_fit.ipynb
+def optimizer_step(run: FitRun) -> float:
+    "Clip, step and zero the gradients, advance the schedule and the step counter; returns the lr this step used."
+    o, opt = run.cfg.optim, run.optimizer
+    if o.clip_grad_norm:
+        run.scaler.unscale_(opt); nn.utils.clip_grad_norm_(run.model.parameters(), o.clip_grad_norm)
+    run.scaler.step(opt); run.scaler.update(); opt.zero_grad(set_to_none=True)
+    lr_now = next((g["lr"] for g in opt.param_groups if g["name"].startswith("base")), opt.param_groups[0]["lr"])
+    run.schedule.step(); run.state.step += 1
+    return lr_now
+
+# %% ../../nbs/engine/05_fit.ipynb
+def save_run(run: FitRun) -> None:
+    "Write `run.ckpt_path` atomically (rank 0), with every rank's random state."
+    rngs = [get_rng_state()]
+    if run.dist.distributed:
+        gathered = [None] * run.dist.world_size
+        torch.distributed.all_gather_object(gathered, rngs[0]); rngs = gathered
+    if not run.dist.is_main: return
+    st = run.state
+    save_checkpoint(dict(model=unwrap(run.model).state_dict(), optimizer=run.optimizer.state_dict(),
+                         scheduler=run.schedule.state_dict(), scaler=run.scaler.state_dict(), rng=rngs,
+                         epoch=st.epoch, step=st.step, batch_in_epoch=st.batch_in_epoch, loss_sum=st.loss_sum,
+                         n_seen=st.n_seen, history=st.history, config=run.cfg.to_dict(), **run.extra_state), run.ckpt_path)
+
+# %% ../../nbs/engine/05_fit.ipynb
+def resume_run(run: FitRun) -> None:
+    "Restore weights, optimiser, schedule, scaler, position and this rank's random state from `run.ckpt_path`."
+    ck = load_checkpoint(run.ckpt_path)
+    unwrap(run.model).load_state_dict(ck["model"])
+    run.optimizer.load_state_dict(ck["optimizer"]); run.schedule.load_state_dict(ck["scheduler"])
+    run.scaler.load_state_dict(ck["scaler"])
+    run.state = TrainState(ck["epoch"], ck["step"], ck["batch_in_epoch"], ck["loss_sum"], ck["n_seen"], list(ck["history"]))
+    set_rng_state(ck["rng"][min(run.dist.rank, len(ck["rng"]) - 1)])
+
+# %% ../../nbs/engine/05_fit.ipynb
+def epoch_loader(run: FitRun, train_set: torch.utils.data.Dataset, sampler: ResumableSampler,
+                 collate_fn: Callable) -> torch.utils.data.DataLoader:
+    "This rank's loader for epoch `run.state.epoch`, starting after the micro-batches already consumed."
+    d, epoch = run.cfg.data, run.state.epoch
+    sampler.set_epoch(epoch, start=run.state.batch_in_epoch * d.batch_size)
+    return torch.utils.data.DataLoader(
+        train_set, batch_size=d.batch_size, sampler=sampler, num_workers=d.num_workers, collate_fn=collate_fn,
+        drop_last=True, pin_memory=run.dist.device.type == "cuda", persistent_workers=False,
+        generator=torch.Generator().manual_seed(run.cfg.seed * 1000 + epoch + 7919 * run.dist.rank))
+
+def _progress_bar(run: FitRun, enabled: bool):
+    "A tqdm bar over the epoch's micro-batches (disabled off rank 0), or None without tqdm."
+    try: from tqdm.auto import tqdm
+    except ImportError: return None
+    return tqdm(total=run.micro_per_epoch, initial=run.state.batch_in_epoch, desc=f"epoch {run.state.epoch + 1}/{run.cfg.optim.epochs}",
+                disable=not (enabled and run.dist.is_main), leave=False)
+
+# %% ../../nbs/engine/05_fit.ipynb
+def train_epoch(run: FitRun, loader, mixup: Callable | None, callbacks: Sequence[Callable[[TrainState], None]],
+                logger: _Logger, bar, skipped: set) -> None:
+    "The remaining optimiser steps of the current epoch."
+    st, cfg = run.state, run.cfg
+    run.ddp.train()
+    for batch in loader:
+        skipped.update(batch.get("skipped", ()) if isinstance(batch, Mapping) else ())
+        loss, last_micro = micro_step(run, batch, mixup)
+        if bar is not None: bar.update(1)
+        if not last_micro: continue
+        lr_now = optimizer_step(run)
+        if run.dist.is_main: logger.log(st.step, {"train/loss": loss.item(), "train/lr": lr_now})
+        if bar is not None: bar.set_postfix(loss=f"{loss.item():.3f}")
+        if cfg.save_every_steps and st.step % cfg.save_every_steps == 0 and st.batch_in_epoch < run.micro_per_epoch:
+            save_run(run)
+        for cb in callbacks: cb(st)
+
+# %% ../../nbs/engine/05_fit.ipynb
+def finish_epoch(run: FitRun, evaluate: Callable[[nn.Module], Mapping] | None, logger: _Logger) -> dict:
+    "Close the current epoch: mean loss over ranks, optional evaluation, history, checkpoint; returns its metrics."
+    st = run.state
+    totals = all_reduce_sum([st.loss_sum, float(st.n_seen)], run.dist)
+    metrics = {"epoch": st.epoch + 1, "step": st.step, "train_loss": float(totals[0] / max(totals[1], 1))}
+    if evaluate is not None:
+        run.ddp.eval()
+        metrics.update({f"val/{k}": v for k, v in evaluate(unwrap(run.model)).items()})
+    st.history.append(metrics)
+    st.epoch, st.batch_in_epoch, st.loss_sum, st.n_seen = st.epoch + 1, 0, 0.0, 0
+    if run.dist.is_main:
+        logger.log(st.step, {"epoch/train_loss": metrics["train_loss"],
+                             **{f"epoch/{k}": v for k, v in metrics.items() if k.startswith("val/")}})
+    save_run(run)
+    return metrics
+
+# %% ../../nbs/engine/05_fit.ipynb
+def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, out_dir: str | os.PathLike, *,
+        resume: bool = False, mixup: Callable | None = None, evaluate: Callable[[nn.Module], Mapping] | None = None,
+        callbacks: Sequence[Callable[[TrainState], None]] = (), collate_fn: Callable | None = None,
+        dist: DistInfo | None = None, progress: bool = True, extra_state: Mapping | None = None) -> dict:
+    """Fine-tune `model` on `train_set` following `cfg`; checkpoints go to `out_dir/last.pt` (every epoch and every
+    `cfg.save_every_steps` optimiser steps). With `resume=True` and an existing `last.pt` the run continues exactly.
+    Returns `{"history": [...per-epoch metrics], "step", "epoch", "skipped": [videos replaced under on_error=skip]}`.
+    `extra_state` (plain types) is stored in every checkpoint, e.g. class names."""
+    out_dir = Path(out_dir); dist = dist or DistInfo()
+    run = setup_run(model, len(train_set), cfg, out_dir, dist, extra_state)
+    if resume and run.ckpt_path.is_file(): resume_run(run)
     if dist.distributed:
-        ddp = nn.parallel.DistributedDataParallel(model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None)
-
-    def checkpoint() -> None:
-        # every rank's random state goes into rank 0's file
-        rngs = [get_rng_state()]
-        if dist.distributed:
-            gathered = [None] * dist.world_size
-            torch.distributed.all_gather_object(gathered, rngs[0]); rngs = gathered
-        if not dist.is_main: return
-        save_checkpoint(dict(model=unwrap(model).state_dict(), optimizer=optimizer.state_dict(),
-                             scheduler=schedule.state_dict(), scaler=scaler.state_dict(), rng=rngs,
-                             epoch=state.epoch, step=state.step, batch_in_epoch=state.batch_in_epoch,
-                             loss_sum=state.loss_sum, n_seen=state.n_seen, history=state.history, config=cfg.to_dict(), **(extra_state or {})), ckpt_path)
-
+        run.ddp = nn.parallel.DistributedDataParallel(run.model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None)
     logger = _Logger(out_dir, cfg.dvclive and dist.is_main, resume)
     sampler = ResumableSampler(len(train_set), dist.world_size, dist.rank, shuffle=True, seed=cfg.seed,
-                               max_samples=micro_per_epoch * d.batch_size)
-    collate_fn = collate_fn or _default_collate
+                               max_samples=run.micro_per_epoch * cfg.data.batch_size)
     skipped: set[str] = set()
     try:
-        from tqdm.auto import tqdm
-    except ImportError: tqdm = None
-    try:
-        while state.epoch < o.epochs:
-            epoch = state.epoch
-            sampler.set_epoch(epoch, start=state.batch_in_epoch * d.batch_size)
-            loader = torch.utils.data.DataLoader(
-                train_set, batch_size=d.batch_size, sampler=sampler, num_workers=d.num_workers, collate_fn=collate_fn,
-                drop_last=True, pin_memory=dist.device.type == "cuda", persistent_workers=False,
-                generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch + 7919 * dist.rank))
-            ddp.train()
-            bar = tqdm(total=micro_per_epoch, initial=state.batch_in_epoch, desc=f"epoch {epoch + 1}/{o.epochs}",
-                       disable=not (progress and dist.is_main and tqdm is not None), leave=False) if tqdm else None
-            for batch in loader:
-                skipped.update(batch.get("skipped", ()) if isinstance(batch, Mapping) else ())
-                video = _as_video(batch["video"]).to(dist.device, non_blocking=True)
-                label = torch.as_tensor(batch["label"]).to(dist.device, non_blocking=True)
-                target = label
-                if mixup is not None: video, target = mixup(video, label)
-                last_micro = (state.batch_in_epoch + 1) % accum == 0
-                sync = contextlib.nullcontext() if (last_micro or not dist.distributed) else ddp.no_sync()
-                with sync:
-                    with torch.autocast(dist.device.type, dtype=amp_dtype, enabled=use_amp):
-                        logits = ddp(video)["logits"]
-                    loss = video_text_loss(logits, target, d.label_smoothing if target.ndim == 1 else 0.0)
-                    scaler.scale(loss / accum).backward()
-                state.loss_sum += loss.item() * len(video); state.n_seen += len(video)
-                state.batch_in_epoch += 1
-                if bar is not None: bar.update(1)
-                if not last_micro: continue
-                if o.clip_grad_norm:
-                    scaler.unscale_(optimizer); nn.utils.clip_grad_norm_(model.parameters(), o.clip_grad_norm)
-                scaler.step(optimizer); scaler.update(); optimizer.zero_grad(set_to_none=True)
-                lr_now = next((g["lr"] for g in optimizer.param_groups if g["name"].startswith("base")), optimizer.param_groups[0]["lr"])
-                schedule.step(); state.step += 1
-                if dist.is_main: logger.log(state.step, {"train/loss": loss.item(), "train/lr": lr_now})
-                if bar is not None: bar.set_postfix(loss=f"{loss.item():.3f}")
-                if cfg.save_every_steps and state.step % cfg.save_every_steps == 0 and state.batch_in_epoch < micro_per_epoch:
-                    checkpoint()
-                for cb in callbacks: cb(state)
+        while run.state.epoch < cfg.optim.epochs:
+            bar = _progress_bar(run, progress)
+            train_epoch(run, epoch_loader(run, train_set, sampler, collate_fn or _default_collate), mixup, callbacks, logger, bar, skipped)
             if bar is not None: bar.close()
-            totals = all_reduce_sum([state.loss_sum, float(state.n_seen)], dist)
-            metrics = {"epoch": epoch + 1, "step": state.step, "train_loss": float(totals[0] / max(totals[1], 1))}
-            if evaluate is not None:
-                ddp.eval()
-                metrics.update({f"val/{k}": v for k, v in evaluate(unwrap(model)).items()})
-            state.history.append(metrics)
-            state.epoch, state.batch_in_epoch, state.loss_sum, state.n_seen = epoch + 1, 0, 0.0, 0
-            if dist.is_main:
-                logger.log(state.step, {"epoch/train_loss": metrics["train_loss"],
-                                        **{f"epoch/{k}": v for k, v in metrics.items() if k.startswith("val/")}})
-            checkpoint()
+            finish_epoch(run, evaluate, logger)
     finally:
         logger.close()
-    return {"history": state.history, "step": state.step, "epoch": state.epoch, "skipped": sorted(skipped)}
+    return {"history": run.state.history, "step": run.state.step, "epoch": run.state.epoch, "skipped": sorted(skipped)}

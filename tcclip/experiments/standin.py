@@ -20,12 +20,13 @@ import torch
 import torch.nn.functional as F
 
 from ..engine.config import is_local_weights
+from ..errors import ConfigError
 
 # %% auto 0
 __all__ = ['CAPTION_TEMPLATES', 'VARIANT_TEMPLATES', 'EVAL_TEMPLATE', 'standin_subjects', 'CaptionCorpus', 'caption_corpus',
            'image_batch', 'StandinConfig', 'clip_loss', 'trimmed_tokens', 'text_tower', 'encode_texts',
            'zero_shot_top1', 'pretrain_standin', 'save_standin', 'render_size_of', 'build_clip_standin',
-           'profile_standins', 'build_profile_standins', 'ensure_clip_standin']
+           'profile_standins', 'build_profile_standins', 'pretrain_profile', 'ensure_clip_standin']
 
 # %% ../../nbs/experiments/06_standin.ipynb
 CAPTION_TEMPLATES: tuple[str, ...] = (
@@ -37,12 +38,10 @@ VARIANT_TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 EVAL_TEMPLATE = "a photo of a {colour} {shape}."   # the held-out check's class prompts (CLIP's ImageNet-style prompt)
 
-
 def standin_subjects() -> list[tuple[str, str]]:
     "Every (colour, shape) of the synthetic vocabulary, in a fixed order."
     from tcclip.data.synth import COLOURS, SHAPES
     return [(c, s) for c in COLOURS for s in SHAPES]
-
 
 @dataclass
 class CaptionCorpus:
@@ -55,7 +54,7 @@ class CaptionCorpus:
 
     def __len__(self) -> int: return len(self.captions)
 
-
+# %% ../../nbs/experiments/06_standin.ipynb
 def caption_corpus(per_subject: int, render_size: int, seed: int, *, variants: float = 0.3,
                    plain: bool = False) -> CaptionCorpus:
     """`per_subject` captioned images of every subject. A share `variants` of them shows two copies or a large object
@@ -75,7 +74,6 @@ def caption_corpus(per_subject: int, render_size: int, seed: int, *, variants: f
             captions.append(templates[rng.integers(len(templates))].format(colour=colour, shape=shape))
             ids.append(s)
     return CaptionCorpus(frames, captions, np.asarray(ids), subjects, per_subject)
-
 
 def image_batch(frames: np.ndarray, input_size: int) -> torch.Tensor:
     "`[N, H, W, 3]` uint8 -> `[N, 3, S, S]` CLIP-normalised, through the video pipeline's test transform."
@@ -110,7 +108,6 @@ class StandinConfig:
             raise ValueError(f"clip_standin needs steps >= 1, warmup_steps >= 0, images_per_subject >= 1; got {cfg}")
         return cfg
 
-
 def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale: torch.Tensor) -> torch.Tensor:
     "CLIP's symmetric InfoNCE over a batch of matching (image i, text i) pairs."
     image_features, text_features = F.normalize(image_features, dim=-1), F.normalize(text_features, dim=-1)
@@ -118,14 +115,13 @@ def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_s
     target = torch.arange(len(logits), device=logits.device)
     return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
 
-
+# %% ../../nbs/experiments/06_standin.ipynb
 def trimmed_tokens(texts: list[str]) -> tuple[torch.LongTensor, torch.LongTensor]:
     "(tokens cut to the longest text, [EOS] positions): the causal text encoder gives the same [EOS] features."
     from tcclip.model.clip import eos_positions, tokenize
     tokens = tokenize(texts)
     eos = eos_positions(tokens)
     return tokens[:, :int(eos.max()) + 1].contiguous(), eos
-
 
 def text_tower(model: torch.nn.Module):
     "The `tcclip.model.vp.TextTower` of an open_clip CLIP, with its token embeddings trainable (pretraining learns the words)."
@@ -134,12 +130,11 @@ def text_tower(model: torch.nn.Module):
     model.token_embedding.weight.requires_grad_(True)   # TextTower freezes class-name tokens for fine-tuning; not here
     return tower
 
-
 def encode_texts(tower, tokens: torch.LongTensor, eos: torch.LongTensor) -> torch.Tensor:
     "Text features `[N, E]` of (trimmed) tokens through a `text_tower`."
     return tower.encode(tower.embed(tokens), eos)
 
-
+# %% ../../nbs/experiments/06_standin.ipynb
 @torch.no_grad()
 def zero_shot_top1(model: torch.nn.Module, corpus: CaptionCorpus, input_size: int, batch: int = 256) -> float:
     "Top-1 (%) of classifying every image of `corpus` among its subjects with `EVAL_TEMPLATE` prompts."
@@ -153,7 +148,20 @@ def zero_shot_top1(model: torch.nn.Module, corpus: CaptionCorpus, input_size: in
         correct += int((pred == corpus.subject[i:i + batch]).sum())
     return 100.0 * correct / len(corpus)
 
+def _standin_optimizer(model: torch.nn.Module, cfg: StandinConfig) -> torch.optim.AdamW:
+    "CLIP's AdamW: weight decay on matrices only (not on gains, biases or the temperature)."
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "logit_scale" not in n]
+    rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "logit_scale" not in n)]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}],
+                             lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
 
+def _standin_lr(cfg: StandinConfig, step: int) -> float:
+    "Linear warm-up over `warmup_steps`, then cosine decay from `lr` to `lr_min`."
+    if step < cfg.warmup_steps: return cfg.lr * (step + 1) / cfg.warmup_steps
+    t = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * t))
+
+# %% ../../nbs/experiments/06_standin.ipynb
 def pretrain_standin(arch: str, input_size: int, cfg: StandinConfig = StandinConfig(), *, progress: bool = True,
                      device: str | torch.device | None = None) -> tuple[torch.nn.Module, dict]:
     "(trained open_clip model in eval mode, metrics) of the stand-in recipe `cfg` for `arch` at `input_size` pixels."
@@ -168,20 +176,13 @@ def pretrain_standin(arch: str, input_size: int, cfg: StandinConfig = StandinCon
     held_out = caption_corpus(cfg.held_out_per_subject, render, cfg.seed + 1, plain=True)
     tokens, eos = trimmed_tokens(corpus.captions)
     tower = text_tower(model)   # built once: the loop only runs it
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "logit_scale" not in n]
-    rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "logit_scale" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}],
-                            lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
-    def lr_at(step: int) -> float:
-        if step < cfg.warmup_steps: return cfg.lr * (step + 1) / cfg.warmup_steps
-        t = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
-        return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * t))
+    opt = _standin_optimizer(model, cfg)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
     rng = np.random.default_rng([cfg.seed, 11])
     n_subjects, history, window = len(corpus.subjects), [], []
     bar = tqdm(range(cfg.steps), desc="CLIP stand-in", disable=not progress, file=sys.stderr)
     for step in bar:
-        for group in opt.param_groups: group["lr"] = lr_at(step)
+        for group in opt.param_groups: group["lr"] = _standin_lr(cfg, step)
         subjects = rng.permutation(n_subjects)[:cfg.batch_size]
         idx = subjects * corpus.per_subject + rng.integers(0, corpus.per_subject, cfg.batch_size)
         images = image_batch(corpus.frames[idx], input_size).to(device)
@@ -194,7 +195,7 @@ def pretrain_standin(arch: str, input_size: int, cfg: StandinConfig = StandinCon
         with torch.no_grad(): model.logit_scale.clamp_(0, math.log(100))
         window.append(loss.item())
         if (step + 1) % 100 == 0 or step + 1 == cfg.steps:
-            history.append({"step": step + 1, "loss": float(np.mean(window)), "lr": lr_at(step)}); window = []
+            history.append({"step": step + 1, "loss": float(np.mean(window)), "lr": _standin_lr(cfg, step)}); window = []
             bar.set_postfix(loss=f"{history[-1]['loss']:.3f}")
     model.eval()
     metrics = {"arch": arch, "input_size": input_size, "render_size": render, "recipe": dataclasses.asdict(cfg),
@@ -216,13 +217,12 @@ def save_standin(model: torch.nn.Module, metrics: dict, path: str | os.PathLike)
     tmp.write_text(json.dumps(metrics, indent=1) + "\n"); os.replace(tmp, path.with_suffix(".json"))
     return path
 
-
+# %% ../../nbs/experiments/06_standin.ipynb
 def render_size_of(cfg) -> int | None:
     "Frame size the benchmark of run config `cfg` renders (its synthetic preset's height), if it has one."
     from tcclip.data.synth import PRESETS
     preset = PRESETS.get(cfg.data.synth_preset or "")
     return preset.height if preset else None
-
 
 def build_clip_standin(cfg, path: str | os.PathLike | None = None, *, progress: bool = True) -> tuple[Path, dict]:
     "Pretrain the stand-in of run config `cfg` (its `clip_standin` recipe, model arch and input size) into `path`."
@@ -236,7 +236,6 @@ def build_clip_standin(cfg, path: str | os.PathLike | None = None, *, progress: 
     model, metrics = pretrain_standin(cfg.model.get("arch", "ViT-B-16"), cfg.data.input_size, recipe, progress=progress)
     return save_standin(model, metrics, path), metrics
 
-
 def profile_standins(params: str | os.PathLike, profile: str | None = None, overrides=()) -> dict[str, Any]:
     """`{weights path: RunConfig}` of every distinct local CLIP stand-in that `profile`'s model and named methods
     start from (empty for profiles with published weights)."""
@@ -248,7 +247,7 @@ def profile_standins(params: str | os.PathLike, profile: str | None = None, over
         if cfg.clip_standin and is_local_weights(weights): out.setdefault(str(weights), cfg)
     return out
 
-
+# %% ../../nbs/experiments/06_standin.ipynb
 def _build_job(job) -> str:
     "One stand-in in a worker process (one thread): returns its summary line."
     cfg, path, threads, progress = job
@@ -256,7 +255,6 @@ def _build_job(job) -> str:
     path, m = build_clip_standin(cfg, path, progress=progress)
     return (f"CLIP stand-in ({cfg.profile}, {m['arch']}) -> {path}: held-out top-1 {m['held_out_top1']:.1f}% "
             f"(chance {m['held_out_chance']:.1f}%), {m['wall_time_s']}s")
-
 
 def build_profile_standins(params: str | os.PathLike, profile: str | None = None, overrides=(), *,
                            out_dir: str | os.PathLike | None = None, jobs: int = 1, progress: bool = True) -> list[str]:
@@ -269,7 +267,22 @@ def build_profile_standins(params: str | os.PathLike, profile: str | None = None
             return list(pool.map(_build_job, [(cfg, path, 1, False) for cfg, path in todo]))
     return [_build_job((cfg, path, None, progress)) for cfg, path in todo]
 
+# %% ../../nbs/experiments/06_standin.ipynb
+def pretrain_profile(params: str | os.PathLike, profile: str | None = None, overrides=(), *,
+                     out_dir: str | os.PathLike | None = None, jobs: int = 1, progress: bool = True) -> list[str]:
+    "`build_profile_standins`, or `out_dir/standin.json` for a profile with published CLIP weights; returns the lines to print."
+    if profile_standins(params, profile, overrides):
+        return build_profile_standins(params, profile, overrides, out_dir=out_dir, jobs=jobs, progress=progress)
+    from tcclip.experiments.params import load_params
+    from tcclip.experiments.evaluation import write_json
+    cfg = load_params(params, profile, "zero_shot", overrides)
+    weights = cfg.model.get("pretrained")
+    if out_dir is None: raise ConfigError(f"profile {cfg.profile!r} uses pretrained={weights!r}: nothing to pretrain (give --out to record that)")
+    write_json(Path(out_dir) / "standin.json", {"profile": cfg.profile, "pretrained": weights,
+                                                "note": "this profile starts from published CLIP weights; no stand-in"})
+    return [f"{cfg.profile}: model.pretrained={weights!r}, no stand-in to pretrain"]
 
+# %% ../../nbs/experiments/06_standin.ipynb
 def ensure_clip_standin(cfg, *, progress: bool = True) -> Path | None:
     """Build the run's CLIP stand-in if `model.pretrained` is a local file that does not exist and the profile has a
     `clip_standin` recipe; returns its path (None when the run does not use one)."""

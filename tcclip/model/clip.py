@@ -88,6 +88,7 @@ def load_clip(arch: str = "ViT-B-16", weights: str | os.PathLike | Mapping | Non
         copy_state_strict(model, read_state_dict(weights), f"CLIP weights do not fit {arch!r}")
     return model
 
+# %% ../../nbs/model/01_clip.ipynb
 def copy_state_strict(module: nn.Module, state: Mapping[str, torch.Tensor], what: str) -> None:
     """Copy `state` into `module`'s state dict in place (values cast to the module's dtypes). Any missing, unexpected or
     mis-shaped key is a `KeyError` that starts with `what` and lists them (the first 10 of each)."""
@@ -109,6 +110,7 @@ def normalize_classname(name: str, underscores_to_space: bool = True) -> str:
     if underscores_to_space: name = name.replace("_", " ")
     return re.sub(r"\s+", " ", name).strip()   # the tokenizer collapses whitespace too; this keeps it idempotent
 
+# %% ../../nbs/model/01_clip.ipynb
 _TOKENIZER = None
 
 def get_tokenizer():

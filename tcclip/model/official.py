@@ -32,6 +32,7 @@ def recipe_tensor(key: str, shape: Sequence[int], std: float, mean: float, salt:
     value = mean + (2.0 * u - 1.0) * math.sqrt(3.0) * std
     return torch.from_numpy(value.reshape(tuple(shape)))
 
+# %% ../../nbs/model/08_official.ipynb
 def recipe_state_dict(manifest: str | os.PathLike | Iterable[Mapping], salt: str, *,
                       keys: Iterable[str] | None = None) -> dict[str, torch.Tensor]:
     "State dict from a manifest (`[{key, shape, std, mean}]`, or a JSON file of it); optionally only `keys`."
@@ -72,6 +73,21 @@ def official_to_tcclip(state_dict: Mapping[str, torch.Tensor]) -> dict[str, torc
         out[f"visual.transformer.resblocks.{layer}.attn.in_proj_{kind}"] = torch.cat([parts["q"], parts["k"], parts["v"]])
     return out
 
+# %% ../../nbs/model/08_official.ipynb
+def _class_buffers(model: VideoCLIP) -> dict[str, torch.Tensor]:
+    "The class-name buffers the authors' code stores in a checkpoint, rebuilt from our tokens."
+    out, tower = {}, model.text.tower
+    with torch.no_grad():
+        if model.cfg.prompt == "vp":
+            pl = model.text.prompt_learner
+            emb = tower.token_embedding(pl.tokens)
+            out["prompt_learner.token_prefix"] = emb[:, :1].clone()
+            out["prompt_learner.token_suffix"] = emb[:, 1 + pl.n_prompt:].clone()
+        else:
+            out["prompt_learner.complete_text_embeddings"] = tower.token_embedding(model.text.tokens).clone()
+    return out
+
+# %% ../../nbs/model/08_official.ipynb
 def to_official_state_dict(model: VideoCLIP, *, separate_qkv: bool | None = None) -> dict[str, torch.Tensor]:
     """Our model's weights in the authors' layout (TC-CLIP: separate q/k/v in vision blocks), including the
     class-name buffers their code stores (`token_prefix`/`token_suffix` or `complete_text_embeddings`)."""
@@ -95,15 +111,7 @@ def to_official_state_dict(model: VideoCLIP, *, separate_qkv: bool | None = None
         elif key.startswith("text.tower."): out["text_encoder." + key[11:]] = value
         elif key == "text.prompt_learner.ctx": out["prompt_learner.ctx"] = value
         else: out[key] = value
-    tower = model.text.tower
-    with torch.no_grad():
-        if model.cfg.prompt == "vp":
-            pl = model.text.prompt_learner
-            emb = tower.token_embedding(pl.tokens)
-            out["prompt_learner.token_prefix"] = emb[:, :1].clone()
-            out["prompt_learner.token_suffix"] = emb[:, 1 + pl.n_prompt:].clone()
-        else:
-            out["prompt_learner.complete_text_embeddings"] = tower.token_embedding(model.text.tokens).clone()
+    out.update(_class_buffers(model))
     return out
 
 # %% ../../nbs/model/08_official.ipynb
@@ -120,6 +128,19 @@ def _token_embedding(clip_weights: Any) -> torch.Tensor:
         raise KeyError("clip_weights has no 'token_embedding.weight' (needed to embed the class names)")
     return sd["token_embedding.weight"]
 
+# %% ../../nbs/model/08_official.ipynb
+def _checkpoint_settings(sd: Mapping[str, torch.Tensor], kind: str, arch: str, num_frames: int) -> dict[str, Any]:
+    "`ModelConfig` values implied by a checkpoint in the authors' layout."
+    settings: dict[str, Any] = dict(kind=kind, arch=arch, pretrained=None, num_frames=num_frames)
+    if kind == "tc-clip":
+        settings["local_global_bias"] = any(_BIAS.match(k) for k in sd)
+        pos = sd.get("image_encoder.positional_embedding")
+        if pos is not None and pos.ndim == 3: settings.update(positional_embedding="space-time", num_frames=pos.shape[0])
+        if "prompt_learner.ctx" in sd: settings["n_prompt"] = sd["prompt_learner.ctx"].shape[0]
+        else: settings["prompt"] = "handcrafted"
+    return settings
+
+# %% ../../nbs/model/08_official.ipynb
 def from_official_checkpoint(checkpoint: str | os.PathLike | Mapping, classnames: Sequence[str], *,
                              kind: str = "tc-clip", clip_weights: Any = None, num_frames: int = 16,
                              arch: str = "ViT-B-16", dtype: torch.dtype | None = None, new_classes: bool = False,
@@ -134,13 +155,7 @@ def from_official_checkpoint(checkpoint: str | os.PathLike | Mapping, classnames
         if buf in sd and sd[buf].shape[0] != len(classnames) and not new_classes:
             raise ValueError(f"checkpoint {buf} was built for {sd[buf].shape[0]} classes but {len(classnames)} class "
                              f"names were given; pass new_classes=True to evaluate on a different class set")
-    settings: dict[str, Any] = dict(kind=kind, arch=arch, pretrained=None, num_frames=num_frames)
-    if kind == "tc-clip":
-        settings["local_global_bias"] = any(_BIAS.match(k) for k in sd)
-        pos = sd.get("image_encoder.positional_embedding")
-        if pos is not None and pos.ndim == 3: settings.update(positional_embedding="space-time", num_frames=pos.shape[0])
-        if "prompt_learner.ctx" in sd: settings["n_prompt"] = sd["prompt_learner.ctx"].shape[0]
-        else: settings["prompt"] = "handcrafted"
+    settings = _checkpoint_settings(sd, kind, arch, num_frames)
     settings.update(overrides)
     cfg = ModelConfig(**settings)
     dtype = dtype or _floating_dtype(sd)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -20,10 +19,10 @@ from .tokens import MERGERS, SEED_SELECTORS, Merged, bipartite_merge_step, merge
 from .vp import CachedTextMixin, PromptLearner, TextTower
 
 # %% auto 0
-__all__ = ['reference_cls_all_frames', 'reference_adjacent_frames', 'reference_all_frames', 'wants_layer', 'key_norms',
-           'patch_saliency', 'headwise_topk', 'select_all_patches', 'select_headwise_cls_attention',
-           'select_headwise_key_norm', 'select_averaged_key_norm', 'select_saliency', 'ats_significance', 'select_ats',
-           'pool_assignment', 'merge_none', 'merge_random', 'merge_kmeans', 'merge_dpc_knn', 'merge_bipartite_weighted',
+__all__ = ['reference_cls_all_frames', 'reference_adjacent_frames', 'reference_all_frames', 'key_norms', 'patch_saliency',
+           'headwise_topk', 'select_all_patches', 'select_headwise_cls_attention', 'select_headwise_key_norm',
+           'select_averaged_key_norm', 'select_saliency', 'ats_significance', 'select_ats', 'pool_assignment',
+           'merge_none', 'merge_random', 'merge_kmeans', 'merge_dpc_knn', 'merge_bipartite_weighted',
            'merge_bipartite_attention', 'merge_bipartite_saliency', 'gap_tokens', 'LearnablePromptTextEncoder',
            'LateFusionTextEncoder']
 
@@ -78,15 +77,6 @@ REFERENCE_BUILDERS.update({"cls-all-frames": reference_cls_all_frames, "adjacent
                            "all-frames": reference_all_frames})
 
 # %% ../../nbs/model/09_variants.ipynb
-def wants_layer(fn: Callable) -> Callable:
-    "Mark a seed selector / merger as reading the layer's tensors (`layer=LayerView`, mergers also `seed_index=`)."
-    fn.wants_layer = True
-    return fn
-
-def _need(layer: LayerView | None, name: str) -> LayerView:
-    if layer is None: raise ValueError(f"{name} needs the layer's tensors (layer=LayerView); call it from TCVisionEncoder")
-    return layer
-
 def key_norms(layer: LayerView) -> torch.Tensor:
     "Per-head L2 norm of each patch's key: `[B, T, H, Np]`."
     return layer.k[..., 1:, :].norm(dim=-1)
@@ -116,41 +106,36 @@ def headwise_topk(scores: torch.Tensor, n_seed: int) -> torch.LongTensor:
     tie = 0.5 * (mean - mean.amin(-1, keepdim=True)) / span                             # in [0, 0.5]: breaks ties only
     return (tie - best).topk(min(n_seed, Np), dim=-1).indices
 
-def select_all_patches(cls_attention: torch.Tensor, n_seed: int) -> torch.LongTensor:
+def select_all_patches(cls_attention: torch.Tensor, n_seed: int, *, layer: LayerView | None = None) -> torch.LongTensor:
     "No selection: every patch is a seed (`n_seed` is ignored)."
     B, T, H, Np = cls_attention.shape
     return torch.arange(Np, device=cls_attention.device).expand(B, T, Np)
 
-def select_headwise_cls_attention(cls_attention: torch.Tensor, n_seed: int) -> torch.LongTensor:
+def select_headwise_cls_attention(cls_attention: torch.Tensor, n_seed: int, *, layer: LayerView | None = None) -> torch.LongTensor:
     "Head-wise [CLS] attention (see `headwise_topk`)."
     return headwise_topk(cls_attention, n_seed)
 
-@wants_layer
-def select_headwise_key_norm(cls_attention, n_seed, *, layer=None):
+def select_headwise_key_norm(cls_attention: torch.Tensor, n_seed: int, *, layer: LayerView) -> torch.LongTensor:
     "Head-wise key norm: patches with the largest key norm per head (see `headwise_topk`)."
-    return headwise_topk(key_norms(_need(layer, "key-norm-headwise")), n_seed)
+    return headwise_topk(key_norms(layer), n_seed)
 
-@wants_layer
-def select_averaged_key_norm(cls_attention, n_seed, *, layer=None):
+def select_averaged_key_norm(cls_attention: torch.Tensor, n_seed: int, *, layer: LayerView) -> torch.LongTensor:
     "Averaged key norm: patches with the largest head-averaged key norm."
-    return key_norms(_need(layer, "key-norm")).mean(dim=2).topk(n_seed, dim=-1).indices
+    return key_norms(layer).mean(dim=2).topk(n_seed, dim=-1).indices
 
-@wants_layer
-def select_saliency(cls_attention, n_seed, *, layer=None):
+def select_saliency(cls_attention: torch.Tensor, n_seed: int, *, layer: LayerView) -> torch.LongTensor:
     "Patch saliency (vid-TLDR): the `n_seed` most salient patches (`patch_saliency`)."
-    return patch_saliency(_need(layer, "saliency")).topk(n_seed, dim=-1).indices
+    return patch_saliency(layer).topk(n_seed, dim=-1).indices
 
 def ats_significance(cls_attention: torch.Tensor, layer: LayerView) -> torch.Tensor:
     "ATS significance `[B, T, Np]`: `sum_h a_h(CLS->p) * ||v_h(p)||`, normalised to sum 1 per frame."
     s = (cls_attention * layer.v[..., 1:, :].norm(dim=-1)).sum(dim=2).float()
     return s / s.sum(-1, keepdim=True).clamp_min(1e-12)
 
-@wants_layer
-def select_ats(cls_attention, n_seed, *, layer=None):
+def select_ats(cls_attention: torch.Tensor, n_seed: int, *, layer: LayerView) -> torch.LongTensor:
     """Adaptive token sampling: inverse-transform sampling of `n_seed` points from the significance CDF. Eval draws the
     fixed quantiles `(i + 0.5) / n_seed` (deterministic); training draws uniform points. Repeated picks count once, and
     the free slots go to the most significant patches not yet picked, so every frame gets exactly `n_seed` seeds."""
-    layer = _need(layer, "ats")
     s = ats_significance(cls_attention, layer)                                          # [B, T, Np]
     B, T, Np = s.shape
     if layer.training: u = torch.rand(B, T, n_seed, device=s.device).sort(dim=-1).values
@@ -177,12 +162,13 @@ def pool_assignment(seeds: torch.Tensor, assignment: torch.LongTensor, k: int, w
     if empty is not None: tokens = torch.where(count > 0, tokens, empty)
     return Merged(tokens, count, assignment)
 
-def merge_none(seeds: torch.Tensor, k: int, r: int = 100) -> Merged:
+def merge_none(seeds: torch.Tensor, k: int, r: int = 100, *, layer: LayerView | None = None, seed_index=None) -> Merged:
     "No merge: every seed is a context token (`k` is ignored)."
     B, n, _ = seeds.shape
     return Merged(seeds, seeds.new_ones(B, n, 1), torch.arange(n, device=seeds.device).expand(B, -1))
 
-def merge_random(seeds: torch.Tensor, k: int, r: int = 100, seed: int = 0) -> Merged:
+def merge_random(seeds: torch.Tensor, k: int, r: int = 100, *, layer: LayerView | None = None, seed_index=None,
+                 seed: int = 0) -> Merged:
     """Random merge: a random, balanced partition of the seeds into `min(k, n)` groups (group sizes differ by at most 1),
     averaged. Drawn from a generator seeded with `seed`, so a run is reproducible."""
     B, n, _ = seeds.shape
@@ -191,7 +177,8 @@ def merge_random(seeds: torch.Tensor, k: int, r: int = 100, seed: int = 0) -> Me
     groups = (torch.arange(n, device=seeds.device) % k).expand(B, -1)
     return pool_assignment(seeds, torch.empty_like(perm).scatter_(1, perm, groups), k)
 
-def merge_kmeans(seeds: torch.Tensor, k: int, r: int = 100, iterations: int = 5) -> Merged:
+def merge_kmeans(seeds: torch.Tensor, k: int, r: int = 100, *, layer: LayerView | None = None, seed_index=None,
+                 iterations: int = 5) -> Merged:
     """K-means: `min(k, n)` centroids initialised at evenly spaced seeds (frame-major order, so they span the clip),
     `iterations` Lloyd steps (Euclidean), then context token = mean of its cluster (an empty cluster keeps its seed)."""
     B, n, D = seeds.shape
@@ -206,7 +193,8 @@ def merge_kmeans(seeds: torch.Tensor, k: int, r: int = 100, iterations: int = 5)
         assignment = torch.cdist(x, centroids).argmin(dim=-1)
     return pool_assignment(seeds, assignment, k, empty=init)
 
-def merge_dpc_knn(seeds: torch.Tensor, k: int, r: int = 100, neighbours: int = 5) -> Merged:
+def merge_dpc_knn(seeds: torch.Tensor, k: int, r: int = 100, *, layer: LayerView | None = None, seed_index=None,
+                  neighbours: int = 5) -> Merged:
     """DPC-KNN: density `rho = exp(-mean squared distance to the nearest neighbours)` (distances scaled by their mean),
     `delta` = distance to the nearest denser seed (the densest gets the largest distance and is always a centre);
     the `min(k, n)` seeds with the largest `rho * delta` are centres; every other seed joins the cluster of its nearest
@@ -254,15 +242,13 @@ def _seed_scores(per_patch: torch.Tensor, seed_index: torch.LongTensor) -> torch
     "Per-patch scores `[B, T, Np]` at the seeds, frame-major like the seed tokens: `[B, T*n_seed]`."
     return per_patch.gather(-1, seed_index).flatten(1)
 
-@wants_layer
-def merge_bipartite_attention(seeds, k, r=100, *, layer=None, seed_index=None):
+def merge_bipartite_attention(seeds: torch.Tensor, k: int, r: int = 100, *, layer: LayerView, seed_index: torch.Tensor) -> Merged:
     "Bipartite soft matching, merged means weighted by the seeds' head-averaged [CLS] attention."
-    return merge_bipartite_weighted(seeds, k, r, _seed_scores(_need(layer, "bipartite-attention").cls_attention.mean(2), seed_index))
+    return merge_bipartite_weighted(seeds, k, r, _seed_scores(layer.cls_attention.mean(2), seed_index))
 
-@wants_layer
-def merge_bipartite_saliency(seeds, k, r=100, *, layer=None, seed_index=None):
+def merge_bipartite_saliency(seeds: torch.Tensor, k: int, r: int = 100, *, layer: LayerView, seed_index: torch.Tensor) -> Merged:
     "Bipartite soft matching, merged means weighted by the seeds' saliency (`patch_saliency`)."
-    return merge_bipartite_weighted(seeds, k, r, _seed_scores(patch_saliency(_need(layer, "bipartite-saliency")), seed_index))
+    return merge_bipartite_weighted(seeds, k, r, _seed_scores(patch_saliency(layer), seed_index))
 
 MERGERS.update({"none": merge_none, "random": merge_random, "kmeans": merge_kmeans, "dpc-knn": merge_dpc_knn,
                 "bipartite-attention": merge_bipartite_attention, "bipartite-saliency": merge_bipartite_saliency})

@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 
 from .clip import load_clip
@@ -36,6 +37,27 @@ def resolve_layer(value: int | str | None, depth: int, name: str = "layer") -> i
     if not 1 <= int(value) <= depth: raise ValueError(f"{name} must be in 1..{depth}, got {value}")
     return int(value)
 
+# %% ../../nbs/model/07_video.ipynb
+VP_SOURCES = Registry("vp_source", {
+    # `layer_context_tokens` exists only when VP reads an earlier vision layer (ModelConfig.vp_vision_layer)
+    "context": lambda vision: vision.get("layer_context_tokens", vision["context_tokens"]),
+    "cls": lambda vision: vision["cls_tokens"],
+})
+
+def _vp_text(cfg: "ModelConfig", tower: TextTower, classnames: Sequence[str]) -> nn.Module:
+    return VPTextEncoder(tower, classnames, n_prompt=cfg.n_prompt, prompt_init=cfg.prompt_init,
+                         context_length=cfg.context_length, vp_layer=resolve_layer(cfg.vp_layer, len(tower.blocks), "vp_layer"),
+                         vp_layer_init=cfg.vp_layer_init, vp_stop_grad=cfg.vp_stop_grad,
+                         underscores_to_space=cfg.underscores_to_space)
+
+def _handcrafted_text(cfg: "ModelConfig", tower: TextTower, classnames: Sequence[str]) -> nn.Module:
+    return HandcraftedTextEncoder(tower, classnames, template=cfg.prompt_template, context_length=cfg.context_length,
+                                  underscores_to_space=cfg.underscores_to_space)
+
+PROMPTS = Registry("prompt", {"vp": _vp_text, "handcrafted": _handcrafted_text})
+VIDEO_CONDITIONED_PROMPTS: set[str] = {"vp"}
+
+# %% ../../nbs/model/07_video.ipynb
 @dataclass
 class ModelConfig:
     "Everything that defines a model; plain values only (see `to_dict` / `from_dict`)."
@@ -80,39 +102,21 @@ class ModelConfig:
         if self.underscores_to_space is None: self.underscores_to_space = self.prompt != "handcrafted"
         if self.num_frames < 1: raise ValueError(f"ModelConfig.num_frames must be >= 1, got {self.num_frames}")
 
-    def to_dict(self) -> dict:
-        "Plain dict (lists instead of tuples) for YAML/JSON."
-        d = dataclasses.asdict(self)
-        if d["tc_layers"] is not None: d["tc_layers"] = list(d["tc_layers"])
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "ModelConfig":
-        "Inverse of `to_dict`; unknown keys are an error that names them."
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown: raise KeyError(f"unknown ModelConfig keys: {unknown}; known: {sorted(known)}")
-        return cls(**dict(d))
-
 # %% ../../nbs/model/07_video.ipynb
-VP_SOURCES = Registry("vp_source", {
-    # `layer_context_tokens` exists only when VP reads an earlier vision layer (ModelConfig.vp_vision_layer)
-    "context": lambda vision: vision.get("layer_context_tokens", vision["context_tokens"]),
-    "cls": lambda vision: vision["cls_tokens"],
-})
+@patch
+def to_dict(self: ModelConfig) -> dict:
+    "Plain dict (lists instead of tuples) for YAML/JSON."
+    d = dataclasses.asdict(self)
+    if d["tc_layers"] is not None: d["tc_layers"] = list(d["tc_layers"])
+    return d
 
-def _vp_text(cfg: "ModelConfig", tower: TextTower, classnames: Sequence[str]) -> nn.Module:
-    return VPTextEncoder(tower, classnames, n_prompt=cfg.n_prompt, prompt_init=cfg.prompt_init,
-                         context_length=cfg.context_length, vp_layer=resolve_layer(cfg.vp_layer, len(tower.blocks), "vp_layer"),
-                         vp_layer_init=cfg.vp_layer_init, vp_stop_grad=cfg.vp_stop_grad,
-                         underscores_to_space=cfg.underscores_to_space)
-
-def _handcrafted_text(cfg: "ModelConfig", tower: TextTower, classnames: Sequence[str]) -> nn.Module:
-    return HandcraftedTextEncoder(tower, classnames, template=cfg.prompt_template, context_length=cfg.context_length,
-                                  underscores_to_space=cfg.underscores_to_space)
-
-PROMPTS = Registry("prompt", {"vp": _vp_text, "handcrafted": _handcrafted_text})
-VIDEO_CONDITIONED_PROMPTS: set[str] = {"vp"}
+@patch(cls_method=True)
+def from_dict(cls: ModelConfig, d: Mapping[str, Any]) -> "ModelConfig":
+    "Inverse of `to_dict`; unknown keys are an error that names them."
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - known)
+    if unknown: raise KeyError(f"unknown ModelConfig keys: {unknown}; known: {sorted(known)}")
+    return cls(**dict(d))
 
 # %% ../../nbs/model/07_video.ipynb
 class VideoCLIP(nn.Module):
@@ -146,32 +150,37 @@ class VideoCLIP(nn.Module):
         self.text.set_classnames(classnames)
         return self
 
-    def _logits(self, video_embedding: torch.Tensor, class_embeddings: torch.Tensor) -> torch.Tensor:
-        class_embeddings = F.normalize(class_embeddings, dim=-1)
-        scale = self.logit_scale.exp()
-        if class_embeddings.ndim == 2: return scale * video_embedding @ class_embeddings.t()
-        return scale * torch.einsum("be,bce->bc", video_embedding, class_embeddings)
+# %% ../../nbs/model/07_video.ipynb
+@patch
+def _logits(self: VideoCLIP, video_embedding: torch.Tensor, class_embeddings: torch.Tensor) -> torch.Tensor:
+    class_embeddings = F.normalize(class_embeddings, dim=-1)
+    scale = self.logit_scale.exp()
+    if class_embeddings.ndim == 2: return scale * video_embedding @ class_embeddings.t()
+    return scale * torch.einsum("be,bce->bc", video_embedding, class_embeddings)
 
-    def forward(self, video: torch.Tensor, return_details: bool = False, *, reference: bool = False) -> dict:
-        """`video [B, T, 3, H, W]` (normalised pixels) -> dict with `logits [B, C]` (already scaled by
-        `logit_scale.exp()`). With `return_details`: `video_embedding [B, E]` (L2-normalised), `cls_tokens
-        [B, T, E]`, `class_embeddings` and, for TC-CLIP, `context_tokens [B, k, E]`, `seed_index [L, B, T, n_seed]`,
-        `source [B, k, T*Np]`. `reference=True` runs the straightforward (slow, explicit-softmax) path."""
-        vision = self.visual(video, trace_source=return_details, explicit_attention=reference)
-        video_embedding = F.normalize(vision["cls_tokens"].mean(dim=1), dim=-1)
-        if self.conditioned:
-            source = VP_SOURCES[self.cfg.vp_source](vision)
-            class_embeddings = self.text.forward_reference(source) if reference else self.text(source)
-        else:
-            class_embeddings = self.text(explicit=reference)
-        out = {"logits": self._logits(video_embedding, class_embeddings)}
-        if return_details:
-            out.update(vision, video_embedding=video_embedding, class_embeddings=class_embeddings)
-        return out
+# %% ../../nbs/model/07_video.ipynb
+@patch
+def forward(self: VideoCLIP, video: torch.Tensor, return_details: bool = False, *, reference: bool = False) -> dict:
+    """`video [B, T, 3, H, W]` (normalised pixels) -> dict with `logits [B, C]` (already scaled by
+    `logit_scale.exp()`). With `return_details`: `video_embedding [B, E]` (L2-normalised), `cls_tokens
+    [B, T, E]`, `class_embeddings` and, for TC-CLIP, `context_tokens [B, k, E]`, `seed_index [L, B, T, n_seed]`,
+    `source [B, k, T*Np]`. `reference=True` runs the straightforward (slow, explicit-softmax) path."""
+    vision = self.visual(video, trace_source=return_details, explicit_attention=reference)
+    video_embedding = F.normalize(vision["cls_tokens"].mean(dim=1), dim=-1)
+    if self.conditioned:
+        source = VP_SOURCES[self.cfg.vp_source](vision)
+        class_embeddings = self.text.forward_reference(source) if reference else self.text(source)
+    else:
+        class_embeddings = self.text(explicit=reference)
+    out = {"logits": self._logits(video_embedding, class_embeddings)}
+    if return_details:
+        out.update(vision, video_embedding=video_embedding, class_embeddings=class_embeddings)
+    return out
 
-    def forward_reference(self, video: torch.Tensor, return_details: bool = False) -> dict:
-        "The straightforward path (per-video text encoder, explicit attention): same numbers, slower."
-        return self.forward(video, return_details, reference=True)
+@patch
+def forward_reference(self: VideoCLIP, video: torch.Tensor, return_details: bool = False) -> dict:
+    "The straightforward path (per-video text encoder, explicit attention): same numbers, slower."
+    return self.forward(video, return_details, reference=True)
 
 # %% ../../nbs/model/07_video.ipynb
 def build_model(cfg: ModelConfig | Mapping, classnames: Sequence[str], *, clip_weights: Any = None,

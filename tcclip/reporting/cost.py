@@ -80,6 +80,7 @@ def machine_label() -> str:
         pass
     return f"CPU {cpu}, {torch.get_num_threads()} threads (torch {torch.__version__})"
 
+# %% ../../nbs/reporting/04_cost.ipynb
 def measure_throughput(model: nn.Module, *, num_frames: int, image_size: int, batch_size: int = 1,
                        warmup: int = 1, iters: int = 3, device: str | torch.device | None = None,
                        autocast: bool = True) -> dict[str, float | str]:
@@ -106,6 +107,7 @@ PAPER_COST_MODELS: dict[str, dict] = {
     "TC-CLIP lite": dict(kind="tc-clip", tc_layers=(4, 8, 12)),
 }
 
+# %% ../../nbs/reporting/04_cost.ipynb
 def cost_rows(*, arch: str = "ViT-B-16", num_frames: int = 16, image_size: int = 224,
               models: dict[str, dict] | None = None, throughput: bool = True, text_context_77: bool = True,
               **throughput_kwargs) -> list[dict]:

@@ -20,7 +20,7 @@ COLUMNS = ("table", "method", "variant", "dataset", "shot", "metric", "value", "
 KEYS = ("method", "variant", "dataset", "shot", "metric")  # default join keys of `compare`
 TEXT_METRICS = frozenset({"views"})  # metrics whose value is text (e.g. "4x3"), not a number
 
-
+# %% ../../nbs/reporting/01_paper.ipynb
 def _search_starts() -> list[Path]:
     "Folders to start the upward search from: the working directory and this module's folder."
     starts = [Path.cwd().resolve()]
@@ -59,7 +59,7 @@ def available_tables() -> list[int]:
             out.append(int(num))
     return sorted(out)
 
-
+# %% ../../nbs/reporting/01_paper.ipynb
 def _typed(raw: pd.DataFrame, source: str = "") -> pd.DataFrame:
     "Type a table read as all-text with `COLUMNS` (see `load_paper_table`)."
     if tuple(raw.columns) != COLUMNS:
@@ -83,7 +83,7 @@ def _typed(raw: pd.DataFrame, source: str = "") -> pd.DataFrame:
     df["note"] = raw["note"].astype(str)
     return df
 
-
+# %% ../../nbs/reporting/01_paper.ipynb
 def load_paper_table(number: int) -> pd.DataFrame:
     """The paper's table `number` (1-16) in long format.
 
@@ -101,7 +101,7 @@ def load_paper_tables(numbers: Iterable[int] | None = None) -> pd.DataFrame:
     numbers = available_tables() if numbers is None else list(numbers)
     return pd.concat([load_paper_table(n) for n in numbers], ignore_index=True)
 
-
+# %% ../../nbs/reporting/01_paper.ipynb
 def load_methods() -> pd.DataFrame:
     "`methods.csv`: which compared methods tcclip implements (`reproduced_by_tcclip` as bool)."
     df = pd.read_csv(paper_dir() / "methods.csv", dtype=str, keep_default_na=False)
@@ -125,7 +125,17 @@ def _norm_keys(df: pd.DataFrame, on: Sequence[str]) -> pd.DataFrame:
             df[c] = df[c].where(df[c].notna(), "").astype(str).str.strip()
     return df
 
+# %% ../../nbs/reporting/01_paper.ipynb
+def _reproduced(m: pd.DataFrame, on: Sequence[str], methods: pd.DataFrame | None) -> list[bool]:
+    "The `reproduced` column of a joined comparison `m` (see above)."
+    if "method" not in on:
+        return m["ours"].notna()
+    methods = load_methods() if methods is None else methods
+    flags = dict(zip(methods["method"], methods["reproduced_by_tcclip"].astype(bool)))
+    named = m["method"].map(flags)
+    return [bool(f) if isinstance(f, (bool, np.bool_)) else bool(pd.notna(v)) for f, v in zip(named, m["ours"])]
 
+# %% ../../nbs/reporting/01_paper.ipynb
 def compare(paper: pd.DataFrame, ours: pd.DataFrame, on: Sequence[str] = KEYS,
             methods: pd.DataFrame | None = None) -> pd.DataFrame:
     """Outer-join our reproduced values with the paper's.
@@ -156,14 +166,7 @@ def compare(paper: pd.DataFrame, ours: pd.DataFrame, on: Sequence[str] = KEYS,
     m = m.sort_values(["_p", "_o"], na_position="last", kind="stable").reset_index(drop=True)
     m["diff"] = m["ours"] - m["paper"]
     m["note"] = m["note"].where(m["note"].notna(), "")
-    if "method" in on:
-        methods = load_methods() if methods is None else methods
-        flags = dict(zip(methods["method"], methods["reproduced_by_tcclip"].astype(bool)))
-        named = m["method"].map(flags)
-        m["reproduced"] = [bool(f) if isinstance(f, (bool, np.bool_)) else bool(pd.notna(v))
-                           for f, v in zip(named, m["ours"])]
-    else:
-        m["reproduced"] = m["ours"].notna()
+    m["reproduced"] = _reproduced(m, on, methods)
     return m[[*on, "paper", "paper_std", "ours", "diff", "reproduced", "note"]]
 
 # %% ../../nbs/reporting/01_paper.ipynb
@@ -192,7 +195,7 @@ def _fmt_cell(x, digits: int, missing: str, signed: bool) -> str:
         return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
     return str(x).replace("|", "\\|").replace("\n", " ")
 
-
+# %% ../../nbs/reporting/01_paper.ipynb
 def to_markdown_table(df: pd.DataFrame, columns: Sequence[str] | None = None, digits: int = 1,
                       missing: str = "–", signed: Sequence[str] = ("diff",)) -> str:
     "Render `df` (e.g. the output of `compare`) as a GitHub markdown table."
