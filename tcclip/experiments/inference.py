@@ -12,10 +12,10 @@ from typing import Sequence
 import torch
 
 from ..engine.config import RunConfig
-from ..errors import ConfigError, VideoError
+from ..errors import CheckpointError, ConfigError, VideoError
 
 # %% auto 0
-__all__ = ['read_class_names', 'load_video_views', 'predict_video']
+__all__ = ['read_class_names', 'load_video_views', 'predict_video', 'export_run']
 
 # %% ../../nbs/experiments/05_inference.ipynb
 def read_class_names(labels: str | None = None, labels_file: str | None = None) -> list[str]:
@@ -67,3 +67,26 @@ def predict_video(video: str | os.PathLike, classnames: Sequence[str], cfg: RunC
     with torch.no_grad(): probs = multiview_probs(model, views[None])[0]
     best = probs.topk(min(top, len(names)))
     return [(names[i], p) for p, i in zip(best.values.tolist(), best.indices.tolist())]
+
+# %% ../../nbs/experiments/05_inference.ipynb
+_BOOKKEEPING = ("num_frames", "shot", "split", "wall_time_s")
+
+def export_run(run_dir: str | os.PathLike, out_dir: str | os.PathLike, *, title: str | None = None) -> Path:
+    "Write the model of `run_dir/model.pt` (and the numbers of `run_dir/metrics.json`) as a hub-format folder `out_dir`."
+    import dataclasses, json
+    from tcclip.engine.checkpoint import load_checkpoint
+    from tcclip.experiments.evaluation import load_for_eval
+    from tcclip.model.hub import save_pretrained
+    run_dir = Path(run_dir); path = run_dir / "model.pt"
+    if not path.is_file(): raise CheckpointError(f"{run_dir}: no model.pt (is it a tcclip train output folder?)")
+    stored = load_checkpoint(path).get("config")
+    if not stored: raise CheckpointError(f"{path}: no stored config (written by an older tcclip?)")
+    cfg = RunConfig.from_dict(stored)
+    model, cfg = load_for_eval(path, cfg)
+    model.cfg = dataclasses.replace(model.cfg, pretrained=cfg.model.get("pretrained"))   # the base weights, for the card
+    metrics = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
+    p = cfg.protocol
+    training = f"tcclip `{p.name}` protocol" + (f", {p.shot} shots" if p.shot else "") + (f", split {p.split}" if p.split else "")
+    card = dict(title=title, training=training, data=f"{p.dataset} ({cfg.profile} profile)",
+                metrics={k: v for k, v in metrics.items() if k not in _BOOKKEEPING})
+    return save_pretrained(model, out_dir, card=card)
