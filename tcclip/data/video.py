@@ -5,6 +5,7 @@
 # %% ../../nbs/data/03_video.ipynb 2
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -86,8 +87,8 @@ def _open_pyav(path: str | os.PathLike) -> PyAVReader:
 
 def _decord_available(decoder: str) -> bool:
     if decoder == "pyav": return False
-    try: import decord  # noqa: F401
-    except ImportError:
+    try: importlib.import_module("decord")
+    except (ImportError, OSError):             # not installed, or its shared library does not load
         if decoder == "decord": raise
         _notice("import", "decord is not importable; decoding videos with PyAV (same frames)"); return False
     return True
