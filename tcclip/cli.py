@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -15,8 +16,8 @@ from .data.real import AUTHORS_REPO, AUTHORS_REV, fetch_splits
 from .errors import ConfigError, TcclipError
 
 # %% auto 0
-__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'USER_ERRORS', 'build_parser', 'cmd_train', 'cmd_eval',
-           'cmd_predict', 'cmd_data', 'cmd_pretrain', 'cmd_ablate', 'cmd_report', 'main']
+__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'USER_ERRORS', 'build_parser', 'cmd_maxi_train', 'cmd_train',
+           'cmd_eval', 'cmd_predict', 'cmd_data', 'cmd_pretrain', 'cmd_ablate', 'cmd_report', 'cmd_maxi', 'main']
 
 # %% ../nbs/90_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -167,12 +168,26 @@ def _add_data(sub) -> None:
     c.add_argument("--workers", type=int, default=4, help="decoding threads (default 4)")
 
 # %% ../nbs/90_cli.ipynb
+def _add_maxi(sub) -> None:
+    "`tcclip maxi bags`: MAXI's text bags of the K-400 role's training videos (training: `tcclip train --method maxi`)."
+    m = sub.add_parser("maxi", help="MAXI's text bags (train with `tcclip train --protocol zero_shot --method maxi`)")
+    msub = m.add_subparsers(dest="maxi_command", required=True)
+    b = msub.add_parser("bags", help="match, filter and expand the K-400 role's training videos: OUT/bags.json, OUT/matching.json")
+    b.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="scale (default: params.yaml's `profile`)")
+    b.add_argument("--method", default="maxi", help="the params.yaml method with a `maxi:` section (default maxi)")
+    b.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config field or a MAXI setting, e.g. --set maxi.p=0.5 (repeatable)")
+    b.add_argument("--params", default=None, help="params.yaml to read (default: found from the current folder upwards)")
+    b.add_argument("--out", required=True, help="output folder")
+
+
+# %% ../nbs/90_cli.ipynb
 def build_parser() -> argparse.ArgumentParser:
-    "The `tcclip` argument parser (subcommands train, eval, predict, pretrain, ablate, report, data)."
+    "The `tcclip` argument parser (subcommands train, eval, predict, pretrain, ablate, report, data, maxi)."
     parser = argparse.ArgumentParser(prog="tcclip", description="TC-CLIP: train and evaluate video CLIP models "
                                      "under the paper's protocols, classify videos, build and check benchmarks.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,pretrain,ablate,report}")
-    for add in (_add_train, _add_eval, _add_predict, _add_pretrain, _add_ablate, _add_report, _add_data): add(sub)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,pretrain,ablate,report,maxi}")
+    for add in (_add_train, _add_eval, _add_predict, _add_pretrain, _add_ablate, _add_report, _add_data, _add_maxi): add(sub)
     return parser
 
 # %% ../nbs/90_cli.ipynb
@@ -213,10 +228,31 @@ def _with(args, **changes):
     "A copy of the argparse namespace with `changes` applied."
     return argparse.Namespace(**{**vars(args), **changes})
 
+def _is_maxi(args) -> bool:
+    "Whether `--method` names a MAXI method (one with a `maxi:` section in params.yaml)."
+    from tcclip.experiments.params import read_params_file
+    from tcclip.experiments.maxi import is_maxi_method
+    return bool(args.method) and is_maxi_method(read_params_file(_params_path(args)), args.method)
+
+def cmd_maxi_train(args) -> int:
+    "`tcclip train --method maxi`: `tcclip.experiments.maxi.train_maxi` (bags, MIL training, zero-shot evaluation)."
+    from tcclip.experiments.evaluation import metrics_summary
+    from tcclip.experiments.maxi import load_maxi, train_maxi
+    if args.protocol != "zero_shot": raise ConfigError(f"--method {args.method} trains under --protocol zero_shot only")
+    for flag, value in (("--shots", args.shots), ("--splits", args.splits), ("--init", args.init), ("--dataset", args.dataset)):
+        if value: raise ConfigError(f"--method {args.method} takes no {flag}")
+    cfg, settings = load_maxi(_params_path(args), args.profile, args.overrides, method=args.method)
+    m = train_maxi(cfg, args.out, settings, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
+                   keep_last=args.keep_last)
+    print(f"maxi ({cfg.profile}) -> {Path(args.out) / 'metrics.json'}: {metrics_summary(m)} "
+          f"matching={m['matching']['accuracy_kept']:.1f}% of {m['matching']['kept']} kept")
+    return 0
+
 def cmd_train(args) -> int:
     """`tcclip train`: `train_protocol` with the resolved config; with --shots/--splits, one run per value
     (the pipeline's few-shot and base-to-novel stages), each in its own OUT/k<K> or OUT/s<S>."""
     from tcclip.experiments.protocols import sweep_runs, train_runs
+    if _is_maxi(args): return cmd_maxi_train(args)
     shots, splits = _int_list(args.shots, "--shots"), _int_list(args.splits, "--splits")
     if shots and args.shot is not None: raise ConfigError("give --shot or --shots, not both")
     if splits and args.split is not None: raise ConfigError("give --split or --splits, not both")
@@ -296,8 +332,18 @@ def cmd_report(args) -> int:
     print(f"report written to {path}")
     return 0
 
+def cmd_maxi(args) -> int:
+    "`tcclip maxi bags`: `tcclip.experiments.maxi.maxi_bags` (bags.json and matching.json in OUT)."
+    from tcclip.experiments.maxi import load_maxi, maxi_bags
+    cfg, settings = load_maxi(_params_path(args), args.profile, args.overrides, method=args.method)
+    maxi_bags(cfg, settings, args.out)
+    m = json.loads((Path(args.out) / "matching.json").read_text())
+    print(f"maxi bags ({cfg.profile}) -> {Path(args.out) / 'bags.json'}: {m['kept']}/{m['videos']} videos kept, "
+          f"matching accuracy {m['accuracy_kept']:.1f}% (kept), {m['accuracy_all']:.1f}% (all), mean bag {m['bag_size_mean']:.1f}")
+    return 0
+
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data, "pretrain": cmd_pretrain,
-            "ablate": cmd_ablate, "report": cmd_report}
+            "ablate": cmd_ablate, "report": cmd_report, "maxi": cmd_maxi}
 
 # %% ../nbs/90_cli.ipynb
 USER_ERRORS = (TcclipError, FileNotFoundError, KeyError, ValueError, TypeError)
