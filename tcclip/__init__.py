@@ -15,6 +15,8 @@ _LAZY_API = {
     "ModelConfig": "tcclip.model.video", "build_model": "tcclip.model.video", "VideoCLIP": "tcclip.model.video",
     "from_official_checkpoint": "tcclip.model.official", "to_official_state_dict": "tcclip.model.official",
     "recipe_state_dict": "tcclip.model.official",
+    # hub-format weights (safetensors + config.json + model card)
+    "from_pretrained": "tcclip.model.hub", "save_pretrained": "tcclip.model.hub",
     "load_clip": "tcclip.model.clip", "normalize_classname": "tcclip.model.clip",
     # data: the authors' formats and the synthetic benchmark
     "VideoDataset": "tcclip.data.dataset", "read_split": "tcclip.data.formats", "read_labels": "tcclip.data.formats",
@@ -41,6 +43,7 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'tcclip' has no attribute {name!r}")
     if module.startswith("tcclip.model."):
         importlib.import_module("tcclip.model.variants")   # a model built from the top level accepts every ablation value
+        importlib.import_module("tcclip.model.hub")        # ... and has `save_pretrained`
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # cache: later lookups skip __getattr__
     return value

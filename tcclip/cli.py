@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -15,8 +16,9 @@ from .data.real import AUTHORS_REPO, AUTHORS_REV, fetch_splits
 from .errors import ConfigError, TcclipError
 
 # %% auto 0
-__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'USER_ERRORS', 'build_parser', 'cmd_train', 'cmd_eval',
-           'cmd_predict', 'cmd_data', 'cmd_pretrain', 'cmd_ablate', 'cmd_report', 'main']
+__all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'USER_ERRORS', 'build_parser', 'cmd_maxi_train', 'cmd_train',
+           'cmd_eval', 'cmd_predict', 'cmd_features', 'cmd_export', 'cmd_data', 'cmd_pretrain', 'cmd_ablate',
+           'cmd_report', 'cmd_maxi', 'main']
 
 # %% ../nbs/90_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -91,6 +93,7 @@ def _add_predict(sub) -> None:
     pr.add_argument("--params", default=None, help="params.yaml to read")
     pr.add_argument("--top", type=int, default=5, help="how many classes to print (default 5)")
     pr.add_argument("--views", default="2x1", help="clips x crops to average over (default 2x1)")
+    pr.add_argument("--json", action="store_true", help="print the ranked labels and probabilities as JSON (for programs)")
 
 #| export
 def _add_pretrain(sub) -> None:
@@ -167,12 +170,51 @@ def _add_data(sub) -> None:
     c.add_argument("--workers", type=int, default=4, help="decoding threads (default 4)")
 
 # %% ../nbs/90_cli.ipynb
+def _add_export(sub) -> None:
+    "`tcclip export`: a run folder (or an authors' checkpoint) as a hub-format folder."
+    x = sub.add_parser("export", help="write a run's model.pt as model.safetensors + config.json + model card",
+                       description="Write RUN/model.pt (with RUN/metrics.json for the card) as a folder that "
+                                   "tcclip.from_pretrained (and the Hugging Face hub) reads; no pickle in it.")
+    x.add_argument("run", help="a run folder holding model.pt (e.g. data/runs/smoke/zero_shot/tc-clip)")
+    x.add_argument("folder", help="the folder to write (only the model's files: no stage_time.json in it)")
+
+def _add_features(sub) -> None:
+    "`tcclip features`: L2-normalised video embeddings of many videos."
+    f = sub.add_parser("features", help="L2-normalised video embeddings of videos, saved as .npz",
+                       description="Encode every VIDEO (the mean of its test views, renormalised) and save "
+                                   "`features [N, D]` and `paths [N]` to OUT.")
+    f.add_argument("videos", nargs="+", help="video files")
+    f.add_argument("--out", required=True, help="the .npz file to write")
+    f.add_argument("--checkpoint", default=None, help="a tcclip model.pt (default: the profile's model)")
+    f.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="scale of the model when no checkpoint is given")
+    f.add_argument("--params", default=None, help="params.yaml to read")
+    f.add_argument("--views", default="2x1", help="clips x crops per video (default 2x1)")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+
+def _add_maxi(sub) -> None:
+    "`tcclip maxi bags`: MAXI's text bags of the K-400 role's training videos (training: `tcclip train --method maxi`)."
+    m = sub.add_parser("maxi", help="MAXI's text bags (train with `tcclip train --protocol zero_shot --method maxi`)")
+    msub = m.add_subparsers(dest="maxi_command", required=True)
+    b = msub.add_parser("bags", help="match, filter and expand the K-400 role's training videos: OUT/bags.json, OUT/matching.json")
+    b.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="scale (default: params.yaml's `profile`)")
+    b.add_argument("--method", default="maxi", help="the params.yaml method with a `maxi:` section (default maxi)")
+    b.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config field or a MAXI setting, e.g. --set maxi.p=0.5 (repeatable)")
+    b.add_argument("--params", default=None, help="params.yaml to read (default: found from the current folder upwards)")
+    b.add_argument("--out", required=True, help="output folder")
+
+
+# %% ../nbs/90_cli.ipynb
 def build_parser() -> argparse.ArgumentParser:
-    "The `tcclip` argument parser (subcommands train, eval, predict, pretrain, ablate, report, data)."
+    "The `tcclip` argument parser (subcommands train, eval, predict, pretrain, ablate, report, data, maxi)."
     parser = argparse.ArgumentParser(prog="tcclip", description="TC-CLIP: train and evaluate video CLIP models "
                                      "under the paper's protocols, classify videos, build and check benchmarks.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,predict,data,pretrain,ablate,report}")
-    for add in (_add_train, _add_eval, _add_predict, _add_pretrain, _add_ablate, _add_report, _add_data): add(sub)
+    from importlib.metadata import version
+    parser.add_argument("--version", action="version", version=f"tcclip {version('tcclip')}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{train,eval,predict,features,export,data,pretrain,ablate,report,maxi}")
+    for add in (_add_train, _add_eval, _add_predict, _add_features, _add_export, _add_pretrain, _add_ablate, _add_report,
+                _add_data, _add_maxi): add(sub)
     return parser
 
 # %% ../nbs/90_cli.ipynb
@@ -213,10 +255,31 @@ def _with(args, **changes):
     "A copy of the argparse namespace with `changes` applied."
     return argparse.Namespace(**{**vars(args), **changes})
 
+def _is_maxi(args) -> bool:
+    "Whether `--method` names a MAXI method (one with a `maxi:` section in params.yaml)."
+    from tcclip.experiments.params import read_params_file
+    from tcclip.experiments.maxi import is_maxi_method
+    return bool(args.method) and is_maxi_method(read_params_file(_params_path(args)), args.method)
+
+def cmd_maxi_train(args) -> int:
+    "`tcclip train --method maxi`: `tcclip.experiments.maxi.train_maxi` (bags, MIL training, zero-shot evaluation)."
+    from tcclip.experiments.evaluation import metrics_summary
+    from tcclip.experiments.maxi import load_maxi, train_maxi
+    if args.protocol != "zero_shot": raise ConfigError(f"--method {args.method} trains under --protocol zero_shot only")
+    for flag, value in (("--shots", args.shots), ("--splits", args.splits), ("--init", args.init), ("--dataset", args.dataset)):
+        if value: raise ConfigError(f"--method {args.method} takes no {flag}")
+    cfg, settings = load_maxi(_params_path(args), args.profile, args.overrides, method=args.method)
+    m = train_maxi(cfg, args.out, settings, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
+                   keep_last=args.keep_last)
+    print(f"maxi ({cfg.profile}) -> {Path(args.out) / 'metrics.json'}: {metrics_summary(m)} "
+          f"matching={m['matching']['accuracy_kept']:.1f}% of {m['matching']['kept']} kept")
+    return 0
+
 def cmd_train(args) -> int:
     """`tcclip train`: `train_protocol` with the resolved config; with --shots/--splits, one run per value
     (the pipeline's few-shot and base-to-novel stages), each in its own OUT/k<K> or OUT/s<S>."""
     from tcclip.experiments.protocols import sweep_runs, train_runs
+    if _is_maxi(args): return cmd_maxi_train(args)
     shots, splits = _int_list(args.shots, "--shots"), _int_list(args.splits, "--splits")
     if shots and args.shot is not None: raise ConfigError("give --shot or --shots, not both")
     if splits and args.split is not None: raise ConfigError("give --split or --splits, not both")
@@ -240,11 +303,32 @@ def cmd_predict(args) -> int:
     "`tcclip predict`: top classes of one video (`predict_video`)."
     from tcclip.experiments.inference import predict_video, read_class_names
     from tcclip.experiments.params import load_params
+    if args.top < 1: raise ConfigError(f"--top must be at least 1, got {args.top}")
     names = read_class_names(args.labels, args.labels_file)
     num_clip, num_crop = _views(args.views)
     cfg = load_params(_params_path(args), args.profile, "zero_shot")
-    for name, p in predict_video(args.video, names, cfg, args.checkpoint, num_clip, num_crop, top=args.top):
-        print(f"{p:7.2%}  {name}")
+    ranked = predict_video(args.video, names, cfg, args.checkpoint, num_clip, num_crop, top=args.top)
+    if args.json:
+        print(json.dumps({"video": str(args.video), "predictions": [{"label": n, "probability": p} for n, p in ranked]}))
+        return 0
+    for name, p in ranked: print(f"{p:7.2%}  {name}")
+    return 0
+
+def cmd_features(args) -> int:
+    "`tcclip features`: `extract_features` over the videos, saved as .npz."
+    from tcclip.experiments.inference import extract_features
+    from tcclip.experiments.params import load_params
+    num_clip, num_crop = _views(args.views)
+    cfg = load_params(_params_path(args), args.profile, "zero_shot")
+    out = extract_features(args.videos, cfg, args.out, checkpoint=args.checkpoint, num_clip=num_clip, num_crop=num_crop,
+                           progress=not args.quiet)
+    print(f"features of {len(args.videos)} videos -> {out}")
+    return 0
+
+def cmd_export(args) -> int:
+    "`tcclip export`: `export_run` (hub-format folder)."
+    from tcclip.experiments.inference import export_run
+    print(f"{args.run}/model.pt -> {export_run(args.run, args.folder)}")
     return 0
 
 def cmd_data(args) -> int:
@@ -296,8 +380,18 @@ def cmd_report(args) -> int:
     print(f"report written to {path}")
     return 0
 
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "data": cmd_data, "pretrain": cmd_pretrain,
-            "ablate": cmd_ablate, "report": cmd_report}
+def cmd_maxi(args) -> int:
+    "`tcclip maxi bags`: `tcclip.experiments.maxi.maxi_bags` (bags.json and matching.json in OUT)."
+    from tcclip.experiments.maxi import load_maxi, maxi_bags
+    cfg, settings = load_maxi(_params_path(args), args.profile, args.overrides, method=args.method)
+    maxi_bags(cfg, settings, args.out)
+    m = json.loads((Path(args.out) / "matching.json").read_text())
+    print(f"maxi bags ({cfg.profile}) -> {Path(args.out) / 'bags.json'}: {m['kept']}/{m['videos']} videos kept, "
+          f"matching accuracy {m['accuracy_kept']:.1f}% (kept), {m['accuracy_all']:.1f}% (all), mean bag {m['bag_size_mean']:.1f}")
+    return 0
+
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "features": cmd_features, "export": cmd_export,
+            "data": cmd_data, "pretrain": cmd_pretrain, "ablate": cmd_ablate, "report": cmd_report, "maxi": cmd_maxi}
 
 # %% ../nbs/90_cli.ipynb
 USER_ERRORS = (TcclipError, FileNotFoundError, KeyError, ValueError, TypeError)

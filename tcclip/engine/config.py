@@ -49,6 +49,7 @@ class DataConfig:
     flip: bool = True                   # random horizontal flips in training (never for SSv2, as the authors)
     llm_labels: bool = False
     cache_mb: float = 0                 # keep decoded videos in memory up to this many MiB per process (0: off)
+    decoder: str = "auto"               # auto | decord | pyav (tcclip.data.video.set_decoder: auto = decord, PyAV where it fails)
 
 # %% ../../nbs/engine/01_config.ipynb
 @dataclass(frozen=True)
@@ -247,6 +248,7 @@ def _check_recipe(cfg: RunConfig) -> None:
     if o.lr <= 0 or o.lr_min < 0 or o.lr_min > o.lr: raise ValueError(f"need 0 <= optim.lr_min <= optim.lr, got {o.lr_min}, {o.lr}")
     if len(o.betas) != 2: raise ValueError(f"optim.betas must have two values, got {o.betas}")
     if dcfg.on_error not in ("error", "skip"): raise ValueError(f"data.on_error={dcfg.on_error!r}; expected error | skip")
+    if dcfg.decoder not in ("auto", "decord", "pyav"): raise ValueError(f"data.decoder={dcfg.decoder!r}; expected auto | decord | pyav")
     for k in ("num_frames", "input_size", "batch_size", "test_batch_size"):
         if getattr(dcfg, k) < 1: raise ValueError(f"data.{k} must be >= 1, got {getattr(dcfg, k)}")
     if e.num_clip < 1 or e.num_crop not in (1, 3): raise ValueError(f"eval views {e.num_clip}x{e.num_crop}: need num_clip >= 1, num_crop 1 or 3")

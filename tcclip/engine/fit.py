@@ -22,8 +22,8 @@ from .distributed import DistInfo, ResumableSampler, all_reduce_sum, get_rng_sta
 from .checkpoint import load_checkpoint, save_checkpoint, unwrap
 
 # %% auto 0
-__all__ = ['autocast_settings', 'TrainState', 'StopTraining', 'epoch_plan', 'FitRun', 'setup_run', 'micro_step', 'optimizer_step',
-           'save_run', 'resume_run', 'epoch_loader', 'train_epoch', 'finish_epoch', 'fit']
+__all__ = ['autocast_settings', 'TrainState', 'StopTraining', 'epoch_plan', 'FitRun', 'setup_run', 'LossModule', 'micro_step',
+           'optimizer_step', 'save_run', 'resume_run', 'epoch_loader', 'train_epoch', 'finish_epoch', 'fit']
 
 # %% ../../nbs/engine/05_fit.ipynb
 def autocast_settings(precision: str, device: torch.device) -> tuple[bool, torch.dtype, bool]:
@@ -107,11 +107,13 @@ class FitRun:
     amp: tuple = (False, torch.float32) # (autocast enabled, dtype)
     state: TrainState = dataclasses.field(default_factory=TrainState)
     extra_state: Mapping = dataclasses.field(default_factory=dict)   # plain values stored in every checkpoint
+    loss_fn: Callable | None = None     # `loss_fn(model, batch) -> loss`; None: `video_text_loss` of the model's logits
 
 # %% ../../nbs/engine/05_fit.ipynb
 def setup_run(model: nn.Module, num_videos: int, cfg: RunConfig, out_dir: Path, dist: DistInfo,
-              extra_state: Mapping | None = None) -> FitRun:
-    "A fresh `FitRun` for `model` on `num_videos` videos: device, grad checkpointing, AdamW, schedule, precision."
+              extra_state: Mapping | None = None, loss_fn: Callable | None = None) -> FitRun:
+    """A fresh `FitRun` for `model` on `num_videos` videos: device, grad checkpointing, AdamW, schedule, precision.
+    With `loss_fn`, the module the forward goes through (and DDP wraps) is `LossModule(model, loss_fn)`."""
     o = cfg.optim
     accum, steps_per_epoch = epoch_plan(num_videos, cfg, dist.world_size)
     if dist.is_main: out_dir.mkdir(parents=True, exist_ok=True)
@@ -125,8 +127,18 @@ def setup_run(model: nn.Module, num_videos: int, cfg: RunConfig, out_dir: Path, 
                                     o.lr_min, o.warmup_lr_init, o.warmup_prefix)
     use_amp, amp_dtype, use_scaler = autocast_settings(o.precision, dist.device)
     scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
-    return FitRun(model, model, optimizer, schedule, scaler, cfg, dist, accum, steps_per_epoch * accum,
-                  out_dir / "last.pt", (use_amp, amp_dtype), TrainState(), dict(extra_state or {}))
+    trained = model if loss_fn is None else LossModule(model, loss_fn)
+    return FitRun(model, trained, optimizer, schedule, scaler, cfg, dist, accum, steps_per_epoch * accum,
+                  out_dir / "last.pt", (use_amp, amp_dtype), TrainState(), dict(extra_state or {}), loss_fn)
+
+# %% ../../nbs/engine/05_fit.ipynb
+class LossModule(nn.Module):
+    "`forward(batch)` = `loss_fn(model, batch)`: the module `fit` trains (and DDP wraps) when a custom loss is given."
+    def __init__(self, model: nn.Module, loss_fn: Callable[[nn.Module, Mapping], torch.Tensor]):
+        super().__init__()
+        self.model, self.loss_fn = model, loss_fn
+    def forward(self, batch: Mapping) -> torch.Tensor: return self.loss_fn(self.model, batch)
+
 
 # %% ../../nbs/engine/05_fit.ipynb
 def micro_step(run: FitRun, batch: Mapping, mixup: Callable | None = None) -> tuple[torch.Tensor, bool]:
@@ -140,8 +152,10 @@ def micro_step(run: FitRun, batch: Mapping, mixup: Callable | None = None) -> tu
     sync = contextlib.nullcontext() if (last_micro or not dist.distributed) else run.ddp.no_sync()
     with sync:
         with torch.autocast(dist.device.type, dtype=run.amp[1], enabled=run.amp[0]):
-            logits = run.ddp(video)["logits"]
-        loss = video_text_loss(logits, target, run.cfg.data.label_smoothing if target.ndim == 1 else 0.0)
+            if run.loss_fn is None: logits = run.ddp(video)["logits"]
+            else: loss = run.ddp({**batch, "video": video, "label": label})   # LossModule (under DDP: its wrapper)
+        if run.loss_fn is None:
+            loss = video_text_loss(logits, target, run.cfg.data.label_smoothing if target.ndim == 1 else 0.0)
         run.scaler.scale(loss / run.accum).backward()
     st.loss_sum += loss.item() * len(video); st.n_seen += len(video)
     st.batch_in_epoch += 1
@@ -239,16 +253,20 @@ def finish_epoch(run: FitRun, evaluate: Callable[[nn.Module], Mapping] | None, l
 def fit(model: nn.Module, train_set: torch.utils.data.Dataset, cfg: RunConfig, out_dir: str | os.PathLike, *,
         resume: bool = False, mixup: Callable | None = None, evaluate: Callable[[nn.Module], Mapping] | None = None,
         callbacks: Sequence[Callable[[TrainState], None]] = (), collate_fn: Callable | None = None,
-        dist: DistInfo | None = None, progress: bool = True, extra_state: Mapping | None = None) -> dict:
+        dist: DistInfo | None = None, progress: bool = True, extra_state: Mapping | None = None,
+        loss_fn: Callable[[nn.Module, Mapping], torch.Tensor] | None = None) -> dict:
     """Fine-tune `model` on `train_set` following `cfg`; checkpoints go to `out_dir/last.pt` (every epoch and every
     `cfg.save_every_steps` optimiser steps). With `resume=True` and an existing `last.pt` the run continues exactly.
     Returns `{"history": [...per-epoch metrics], "step", "epoch", "skipped": [videos replaced under on_error=skip]}`.
-    `extra_state` (plain types) is stored in every checkpoint, e.g. class names."""
+    `extra_state` (plain types) is stored in every checkpoint, e.g. class names. `loss_fn(model, batch) -> loss`
+    replaces the video-text cross-entropy (the batch's `video` and `label` already on the device; no mixup)."""
+    if loss_fn is not None and mixup is not None: raise ValueError("fit: loss_fn and mixup cannot be combined")
     out_dir = Path(out_dir); dist = dist or DistInfo()
-    run = setup_run(model, len(train_set), cfg, out_dir, dist, extra_state)
+    run = setup_run(model, len(train_set), cfg, out_dir, dist, extra_state, loss_fn)
     if resume and run.ckpt_path.is_file(): resume_run(run)
     if dist.distributed:
-        run.ddp = nn.parallel.DistributedDataParallel(run.model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None)
+        run.ddp = nn.parallel.DistributedDataParallel(run.ddp, device_ids=[dist.device.index] if dist.device.type == "cuda" else None,
+                                                      find_unused_parameters=loss_fn is not None)
     logger = _Logger(out_dir, cfg.dvclive and dist.is_main, resume)
     sampler = ResumableSampler(len(train_set), dist.world_size, dist.rank, shuffle=True, seed=cfg.seed,
                                max_samples=run.micro_per_epoch * cfg.data.batch_size)

@@ -93,6 +93,8 @@ def video_transform(cfg: RunConfig, role: str, train: bool):
 def make_dataset(cfg: RunConfig, spec: SplitSpec, train: bool):
     "A `tcclip.data.dataset.VideoDataset` for `spec`: one augmented view when training, `eval.num_clip x num_crop` views otherwise."
     from tcclip.data.dataset import VideoDataset
+    from tcclip.data.video import set_decoder
+    set_decoder(cfg.data.decoder)   # data.decoder: auto | decord | pyav (the process setting; spawned workers inherit it)
     e = cfg.eval
     return VideoDataset(spec.root, spec.split_file, spec.labels_file, num_frames=cfg.data.num_frames, train=train,
                         num_clip=1 if train else e.num_clip, num_crop=1 if train else e.num_crop,

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
+import torch.nn.functional as F
 
 from ..engine.config import RunConfig
-from ..errors import ConfigError, VideoError
+from ..errors import CheckpointError, ConfigError, VideoError
 
 # %% auto 0
-__all__ = ['read_class_names', 'load_video_views', 'predict_video']
+__all__ = ['read_class_names', 'load_video_views', 'predict_video', 'export_run', 'extract_features']
 
 # %% ../../nbs/experiments/05_inference.ipynb
 def read_class_names(labels: str | None = None, labels_file: str | None = None) -> list[str]:
@@ -63,7 +64,57 @@ def predict_video(video: str | os.PathLike, classnames: Sequence[str], cfg: RunC
     names = list(classnames)
     if checkpoint: model, cfg = load_for_eval(checkpoint, cfg, classnames=names)
     else: model = make_model(cfg, names).eval()
+    from tcclip.data.video import set_decoder
+    set_decoder(cfg.data.decoder)
     views = load_video_views(video, cfg.data.num_frames, cfg.data.input_size, num_clip, num_crop, seed=cfg.seed)
     with torch.no_grad(): probs = multiview_probs(model, views[None])[0]
     best = probs.topk(min(top, len(names)))
     return [(names[i], p) for p, i in zip(best.values.tolist(), best.indices.tolist())]
+
+# %% ../../nbs/experiments/05_inference.ipynb
+_BOOKKEEPING = ("num_frames", "shot", "split", "wall_time_s")
+
+def export_run(run_dir: str | os.PathLike, out_dir: str | os.PathLike, *, title: str | None = None) -> Path:
+    "Write the model of `run_dir/model.pt` (and the numbers of `run_dir/metrics.json`) as a hub-format folder `out_dir`."
+    import dataclasses, json
+    from tcclip.engine.checkpoint import load_checkpoint
+    from tcclip.experiments.evaluation import load_for_eval
+    from tcclip.model.hub import save_pretrained
+    run_dir = Path(run_dir); path = run_dir / "model.pt"
+    if not path.is_file(): raise CheckpointError(f"{run_dir}: no model.pt (is it a tcclip train output folder?)")
+    stored = load_checkpoint(path).get("config")
+    if not stored: raise CheckpointError(f"{path}: no stored config (written by an older tcclip?)")
+    cfg = RunConfig.from_dict(stored)
+    model, cfg = load_for_eval(path, cfg)
+    model.cfg = dataclasses.replace(model.cfg, pretrained=cfg.model.get("pretrained"))   # the base weights, for the card
+    metrics = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
+    p = cfg.protocol
+    training = f"tcclip `{p.name}` protocol" + (f", {p.shot} shots" if p.shot else "") + (f", split {p.split}" if p.split else "")
+    card = dict(title=title, training=training, data=f"{p.dataset} ({cfg.profile} profile)",
+                metrics={k: v for k, v in metrics.items() if k not in _BOOKKEEPING})
+    return save_pretrained(model, out_dir, card=card)
+
+# %% ../../nbs/experiments/05_inference.ipynb
+def extract_features(videos: Sequence[str | os.PathLike], cfg: RunConfig, out: str | os.PathLike, *,
+                     checkpoint: str | os.PathLike | None = None, num_clip: int = 2, num_crop: int = 1,
+                     progress: bool = True) -> Path:
+    "Save the L2-normalised embeddings `features [N, D]` of `videos` (mean over their test views) and `paths` to `out`."
+    import numpy as np
+    from tqdm.auto import tqdm
+    from tcclip.data.video import set_decoder
+    from tcclip.experiments.builders import make_model
+    from tcclip.experiments.evaluation import load_for_eval
+    if num_clip < 1 or num_crop not in (1, 3): raise ConfigError(f"views {num_clip}x{num_crop}: need clips >= 1 and crops 1 or 3")
+    missing = [str(v) for v in videos if not Path(v).is_file()]
+    if missing: raise VideoError(f"video not found: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+    if checkpoint: model, cfg = load_for_eval(checkpoint, cfg, classnames=["placeholder"])
+    else: model = make_model(cfg, ["placeholder"]).eval()
+    set_decoder(cfg.data.decoder)
+    feats = []
+    with torch.no_grad():
+        for v in tqdm(videos, desc="features", disable=not progress):
+            views = load_video_views(v, cfg.data.num_frames, cfg.data.input_size, num_clip, num_crop, seed=cfg.seed)
+            feats.append(F.normalize(model.encode_video(views).mean(0), dim=-1))
+    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(out, features=torch.stack(feats).float().numpy(), paths=np.array([str(v) for v in videos]))
+    return out

@@ -24,12 +24,13 @@ from .standin import image_batch, standin_subjects, trimmed_tokens
 # %% auto 0
 __all__ = ['LOSS_FORMS', 'BAG_SIZE', 'PROMPT', 'BARE_PROMPT', 'VERB_LEMMAS', 'KINETICS_TEMPLATES', 'STANDIN_TEMPLATES',
            'PARAPHRASES', 'CAPTION_FRAMES', 'SUBJECT_TEMPLATES', 'BAGS_FORMAT', 'LOGIT_SCALE_INIT', 'LOGIT_SCALE_MAX',
-           'mil_nce_loss', 'sample_bag', 'bag_prompts', 'gerund', 'third_person', 'verbs_of', 'verb_bag', 'gpt3_bag',
-           'blip_bag', 'text_bag', 'encode_dictionary', 'encode_frames', 'match_videos', 'keep_top', 'phrase_bank',
-           'frame_motions', 'subject_prompts', 'uniform_indices', 'caption_video', 'load_gpt3_phrases',
-           'load_blip_captions', 'embed_videos', 'build_bags', 'write_bags', 'read_bags', 'matching_accuracy',
-           'init_logit_scale', 'clamp_logit_scale', 'encode_prompts', 'maxi_logits', 'maxi_step', 'MaxiCollate',
-           'kept_indices']
+           'MAXI_DEFAULTS', 'TEMPLATE_SETS', 'mil_nce_loss', 'sample_bag', 'bag_prompts', 'gerund', 'third_person',
+           'verbs_of', 'verb_bag', 'gpt3_bag', 'blip_bag', 'text_bag', 'encode_dictionary', 'encode_frames',
+           'match_videos', 'keep_top', 'phrase_bank', 'frame_motions', 'subject_prompts', 'uniform_indices',
+           'caption_video', 'load_gpt3_phrases', 'load_blip_captions', 'embed_videos', 'build_bags', 'write_bags',
+           'read_bags', 'matching_accuracy', 'init_logit_scale', 'clamp_logit_scale', 'encode_prompts', 'maxi_logits',
+           'maxi_step', 'MaxiCollate', 'kept_indices', 'is_maxi_method', 'maxi_templates', 'load_maxi', 'frozen_clip',
+           'maxi_bags', 'train_maxi']
 
 # %% ../../nbs/experiments/10_maxi.ipynb
 LOSS_FORMS = ("code", "eq2")
@@ -400,3 +401,131 @@ class MaxiCollate:
 def kept_indices(dataset, bags: Mapping) -> list[int]:
     "Indices of the videos of `dataset` that the filter kept (MAXI's training set)."
     return [i for i in range(len(dataset)) if bags["videos"][str(dataset.records[i].path)]["kept"]]
+
+# %% ../../nbs/experiments/10_maxi.ipynb
+MAXI_DEFAULTS: dict[str, Any] = {"p": 0.9, "bag_size": BAG_SIZE, "form": "code", "templates": "kinetics",
+                                 "gpt3_phrases": None, "blip_captions": None, "eval_frames": None, "seed": 0}
+TEMPLATE_SETS = {"kinetics": KINETICS_TEMPLATES, "standin": STANDIN_TEMPLATES}
+
+def is_maxi_method(raw: Mapping, method: str | None) -> bool:
+    "Whether params.yaml method `method` is MAXI (the method `maxi`, given a top-level `maxi:` section)."
+    return method == "maxi" and isinstance(raw.get("maxi"), Mapping)
+
+def maxi_templates(settings: Mapping) -> tuple[str, ...]:
+    "The matching templates the settings name (a template set's name, or a list of `{}` templates)."
+    t = settings["templates"]
+    if isinstance(t, str):
+        if t not in TEMPLATE_SETS: raise ConfigError(f"maxi.templates: unknown set {t!r}; available: {', '.join(TEMPLATE_SETS)}")
+        return TEMPLATE_SETS[t]
+    return tuple(t)
+
+
+# %% ../../nbs/experiments/10_maxi.ipynb
+def load_maxi(path: str | os.PathLike, profile: str | None = None, overrides: Sequence[str] = (),
+              method: str = "maxi", protocol: str = "zero_shot"):
+    "(the `RunConfig`, the MAXI settings) of params.yaml method `method` under `profile`, with `--set` `overrides`."
+    from tcclip.engine.config import RunConfig, _build, validate_config
+    from tcclip.experiments.params import (_paths_relative_to, apply_override, deep_merge, parse_override,
+                                           read_params_file, resolve_params)
+    raw = read_params_file(path)
+    profile = profile or raw.get("profile") or "smoke"
+    if not is_maxi_method(raw, method): raise ConfigError(f"{path}: no MAXI method {method!r} (needs a top-level `maxi:` section)")
+    section = dict(raw["maxi"]); per_profile = dict((section.pop("profiles", None) or {}).get(profile) or {})
+    config = per_profile.pop("config", None) or {}
+    settings = {**MAXI_DEFAULTS, **section, **per_profile}
+    unknown = sorted(set(settings) - set(MAXI_DEFAULTS))
+    if unknown: raise ConfigError(f"{path}: unknown MAXI setting {unknown[0]!r}; valid: {', '.join(MAXI_DEFAULTS)}")
+    d = deep_merge(resolve_params(raw, profile, protocol, source=str(path), method=method), config)
+    _paths_relative_to(d, Path(path).resolve().parent)
+    for item in overrides:
+        key, value = parse_override(item)
+        if key.startswith("maxi."):
+            if key[5:] not in MAXI_DEFAULTS: raise KeyError(f"unknown MAXI setting {key!r}; valid: {', '.join('maxi.' + k for k in MAXI_DEFAULTS)}")
+            settings[key[5:]] = value
+        else: apply_override(d, key, value)
+    for key in ("gpt3_phrases", "blip_captions"):
+        if settings[key] and not Path(settings[key]).is_absolute(): settings[key] = str(Path(path).resolve().parent / settings[key])
+    d["protocol"]["name"] = protocol
+    if settings["form"] not in LOSS_FORMS: raise ConfigError(f"maxi.form must be one of {LOSS_FORMS}, got {settings['form']!r}")
+    return validate_config(_build(RunConfig, d, "config")), settings
+
+
+# %% ../../nbs/experiments/10_maxi.ipynb
+def frozen_clip(cfg) -> torch.nn.Module:
+    "The frozen CLIP of `cfg.model` (the run's starting point): matcher and stand-in captioner."
+    from tcclip.model.clip import load_clip
+    from tcclip.experiments.builders import require_clip_weights
+    require_clip_weights(cfg)
+    torch.manual_seed(cfg.seed)
+    return load_clip(cfg.model.get("arch", "ViT-B-16"), cfg.model.get("pretrained")).eval().requires_grad_(False)
+
+def maxi_bags(cfg, settings: Mapping, out_dir: str | os.PathLike, train_set=None) -> dict:
+    "Build, write (`out_dir/bags.json`) and report (`out_dir/matching.json`) the bags of the run's training videos."
+    from tcclip.experiments.builders import benchmark_from_config, make_dataset, protocol_splits
+    from tcclip.experiments.evaluation import write_json
+    if train_set is None:
+        train_set = make_dataset(cfg, protocol_splits(cfg, benchmark_from_config(cfg))["train"], train=True)
+    phrases = load_gpt3_phrases(settings["gpt3_phrases"], train_set.classes) if settings["gpt3_phrases"] else None
+    captions = (load_blip_captions(settings["blip_captions"], [str(r.path) for r in train_set.records])
+                if settings["blip_captions"] else None)
+    bags = build_bags(frozen_clip(cfg), train_set, p=settings["p"], templates=maxi_templates(settings),
+                      phrases=phrases, captions=captions, seed=settings["seed"])
+    write_bags(bags, Path(out_dir) / "bags.json")
+    write_json(Path(out_dir) / "matching.json", matching_accuracy(bags, train_set))
+    return bags
+
+
+# %% ../../nbs/experiments/10_maxi.ipynb
+def _maxi_loss(settings: Mapping):
+    "`fit`'s `loss_fn` of MAXI: the MIL-NCE loss of a `MaxiCollate` batch."
+    return lambda model, batch: maxi_step(model, batch["video"], batch["texts"], batch["pseudo_label"],
+                                          bag_size=settings["bag_size"], form=settings["form"])
+
+def _maxi_eval_cfg(cfg, settings: Mapping):
+    "The config MAXI evaluates with: the test-time frame count `eval_frames` (null: the training one)."
+    import dataclasses
+    if not settings["eval_frames"]: return cfg
+    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, num_frames=int(settings["eval_frames"])))
+
+
+# %% ../../nbs/experiments/10_maxi.ipynb
+def train_maxi(cfg, out_dir: str | os.PathLike, settings: Mapping, *, resume: bool = False, evaluate: bool = True,
+               progress: bool = True, callbacks: Sequence = (), dist=None, keep_last: bool = False) -> dict:
+    """Bags, MIL training and zero-shot evaluation of one MAXI run into `out_dir` (metrics.json as `train_protocol`'s);
+    the resumable `last.pt` goes at the end unless `keep_last`, as in `train_one`."""
+    import time
+    from tcclip.engine.config import save_config
+    from tcclip.engine.checkpoint import save_model
+    from tcclip.engine.distributed import init_distributed, seed_everything
+    from tcclip.engine.fit import fit
+    from tcclip.experiments.builders import benchmark_from_config, make_dataset, make_model, protocol_splits
+    from tcclip.experiments.evaluation import write_json
+    from tcclip.experiments.protocols import _evaluate_trained
+    started, dist, out_dir = time.perf_counter(), dist or init_distributed(), Path(out_dir)
+    if dist.distributed: raise ConfigError("MAXI training runs in one process (torchrun is not wired for it yet)")
+    seed_everything(cfg.seed)
+    bench = benchmark_from_config(cfg)
+    splits = protocol_splits(cfg, bench)
+    train_set = make_dataset(cfg, splits["train"], train=True)
+    out_dir.mkdir(parents=True, exist_ok=True); save_config(cfg, out_dir / "resolved_config.yaml")
+    bags = maxi_bags(cfg, settings, out_dir, train_set)
+    kept = torch.utils.data.Subset(train_set, kept_indices(train_set, bags))
+    classnames = list(train_set.classes)
+    model = init_logit_scale(make_model(cfg, classnames))
+    seed_everything(cfg.seed)
+    result = fit(model, kept, cfg, out_dir, resume=resume, callbacks=[lambda st: clamp_logit_scale(model), *callbacks],
+                 collate_fn=MaxiCollate(bags, settings["bag_size"]), dist=dist, progress=progress,
+                 extra_state={"classnames": classnames}, loss_fn=_maxi_loss(settings))
+    save_model(model, cfg, classnames, out_dir / "model.pt")
+    eval_cfg = _maxi_eval_cfg(cfg, settings)
+    metrics: dict = {"protocol": cfg.protocol.name, "profile": cfg.profile, "dataset": cfg.protocol.dataset,
+                     "shot": cfg.protocol.shot, "split": cfg.protocol.split, "train_videos": len(kept),
+                     "skipped_train_videos": result["skipped"], "history": result["history"],
+                     "num_frames": cfg.data.num_frames, "eval_num_frames": eval_cfg.data.num_frames, "method": "maxi",
+                     "maxi": dict(settings), "matching": json.loads((out_dir / "matching.json").read_text())}
+    if evaluate: metrics.update(_evaluate_trained(model, eval_cfg, bench, splits, classnames, dist, progress))
+    metrics["wall_time_s"] = round(time.perf_counter() - started, 1)
+    write_json(out_dir / "metrics.json", metrics)
+    if not keep_last and (out_dir / "last.pt").exists(): (out_dir / "last.pt").unlink()
+    return metrics
+

@@ -191,3 +191,25 @@ def build_model(cfg: ModelConfig | Mapping, classnames: Sequence[str], *, clip_w
     weights = clip_weights if clip_weights is not None else cfg.pretrained
     clip = load_clip(cfg.arch, weights, dtype=dtype, device=device)
     return VideoCLIP(cfg, clip, classnames)
+
+# %% ../../nbs/model/07_video.ipynb
+@patch
+def encode_video(self: VideoCLIP, video: torch.Tensor) -> torch.Tensor:
+    "`video [B, T, 3, H, W]` -> the L2-normalised video embedding `[B, E]` (`forward`'s `video_embedding`)."
+    return F.normalize(self.visual(video)["cls_tokens"].mean(dim=1), dim=-1)
+
+@patch
+def encode_text(self: VideoCLIP, classnames: Sequence[str] | None = None, *, video: torch.Tensor | None = None) -> torch.Tensor:
+    """L2-normalised class embeddings of `classnames` (default: the model's): `[C, E]`; for video-conditioned prompts
+    (VP) pass `video [B, T, 3, H, W]` and get `[B, C, E]`, one set per video."""
+    if self.conditioned and video is None:
+        raise ValueError(f"prompt={self.cfg.prompt!r} conditions the class embeddings on the video (VP): "
+                         "call encode_text(classnames, video=video), which returns [B, C, E]")
+    previous = self.classnames
+    if classnames is not None: self.text.set_classnames(classnames)
+    try:
+        if self.conditioned: class_embeddings = self.text(VP_SOURCES[self.cfg.vp_source](self.visual(video)))
+        else: class_embeddings = self.text()
+    finally:
+        if classnames is not None: self.text.set_classnames(previous)
+    return F.normalize(class_embeddings, dim=-1)
