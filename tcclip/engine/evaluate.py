@@ -18,8 +18,8 @@ from .optim import keyword_rule
 from .checkpoint import unwrap
 
 # %% auto 0
-__all__ = ['WISE_FT_KEEP_FINETUNED', 'multiview_probs', 'ClassificationCounts', 'harmonic_mean', 'evaluate_split',
-           'wise_ft_state_dict', 'wise_ft_model']
+__all__ = ['WISE_FT_KEEP_FINETUNED', 'multiview_probs', 'ClassificationCounts', 'harmonic_mean', 'video_predictions',
+           'scatter_rows', 'gather_predictions', 'evaluate_split', 'wise_ft_state_dict', 'wise_ft_model']
 
 # %% ../../nbs/engine/06_evaluate.ipynb
 def multiview_probs(model: nn.Module, video: torch.Tensor, max_clips: int | None = None) -> torch.Tensor:
@@ -84,6 +84,27 @@ def harmonic_mean(a: float, b: float) -> float:
     return 0.0 if a + b == 0 else 2 * a * b / (a + b)
 
 # %% ../../nbs/engine/06_evaluate.ipynb
+def video_predictions(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    "`[B, 3]` int64 rows (label, top-1 class, rank of the true class: how many classes score strictly higher)."
+    probs, labels = probs.float().cpu(), labels.long().cpu()
+    true = probs.gather(1, labels[:, None])
+    rank = (probs > true).sum(dim=1)
+    return torch.stack([labels, probs.argmax(dim=1), rank], dim=1)
+
+# %% ../../nbs/engine/06_evaluate.ipynb
+def scatter_rows(shard_rows: Sequence[torch.Tensor], n: int, rank: int = 0, world_size: int = 1) -> torch.Tensor:
+    "`[n, 3]` float64 table holding this rank's rows at its videos' positions and zeros elsewhere."
+    full = torch.zeros(n, 3, dtype=torch.float64)
+    mine = torch.cat(list(shard_rows)) if shard_rows else torch.zeros(0, 3)
+    full[rank::world_size] = mine.double()
+    return full
+
+def gather_predictions(shard_rows: Sequence[torch.Tensor], n: int, dist: DistInfo) -> dict[str, list[int]]:
+    "`{video, label, pred, rank}` lists over all `n` videos from this rank's `[b, 3]` rows (see `_shard_loader`)."
+    full = all_reduce_sum(scatter_rows(shard_rows, n, dist.rank, dist.world_size), dist).round().long()
+    return {"video": list(range(n)), **{k: full[:, i].tolist() for i, k in enumerate(("label", "pred", "rank"))}}
+
+# %% ../../nbs/engine/06_evaluate.ipynb
 def _shard_loader(dataset, batch_size: int, num_workers: int, dist: DistInfo) -> torch.utils.data.DataLoader:
     "This rank's share of `dataset` (every `world_size`-th video, no padding), in order."
     from tcclip.data.dataset import collate_videos
@@ -97,7 +118,8 @@ def _shard_loader(dataset, batch_size: int, num_workers: int, dist: DistInfo) ->
 def evaluate_split(model: nn.Module, dataset, *, batch_size: int = 8, num_workers: int = 0, dist: DistInfo | None = None,
                    precision: str = "fp32", max_clips: int | None = None, families: Sequence[str] | None = None,
                    progress: bool = False, desc: str = "eval") -> dict:
-    "Multi-view top-1 / top-5 / chance of `model` on `dataset` (all ranks take part; every rank gets the result)."
+    """Multi-view top-1 / top-5 / chance of `model` on `dataset` and its per-video `predictions` (all ranks take part;
+    every rank gets the result)."""
     dist = dist or DistInfo()
     num_classes = len(dataset.classes) if hasattr(dataset, "classes") else unwrap(model).num_classes
     if hasattr(unwrap(model), "num_classes") and unwrap(model).num_classes != num_classes:
@@ -107,6 +129,7 @@ def evaluate_split(model: nn.Module, dataset, *, batch_size: int = 8, num_worker
     was_training = model.training
     model.eval()
     counts = ClassificationCounts(num_classes)
+    shard_rows = []
     try:
         from tqdm.auto import tqdm
         loader_iter = tqdm(loader, desc=desc, leave=False, disable=not (progress and dist.is_main))
@@ -116,8 +139,10 @@ def evaluate_split(model: nn.Module, dataset, *, batch_size: int = 8, num_worker
         with torch.autocast(dist.device.type, dtype=amp_dtype, enabled=use_amp):
             probs = multiview_probs(model, video, max_clips)
         counts.update(probs, batch["label"])
+        shard_rows.append(video_predictions(probs, batch["label"]))
     model.train(was_training)
     out = counts.all_reduce(dist).metrics(families=families)
+    out["predictions"] = gather_predictions(shard_rows, len(dataset), dist)
     skipped = sorted(set(getattr(dataset, "skipped", [])))
     if skipped: out["skipped"] = skipped
     return out

@@ -26,8 +26,9 @@ from .builders import benchmark_from_config, make_dataset, make_model, protocol_
 from ..errors import CheckpointError, ConfigError
 
 # %% auto 0
-__all__ = ['evaluate_spec', 'evaluate_protocol', 'summarize_runs', 'wise_ft_sweep', 'config_for_checkpoint', 'load_for_eval',
-           'subset_splits', 'write_json', 'metrics_summary', 'run_evaluation']
+__all__ = ['PREDICTION_COLUMNS', 'evaluate_spec', 'evaluate_protocol', 'summarize_runs', 'wise_ft_sweep', 'config_for_checkpoint',
+           'load_for_eval', 'subset_splits', 'pop_predictions', 'write_predictions', 'write_json', 'metrics_summary',
+           'run_evaluation']
 
 # %% ../../nbs/experiments/03_evaluation.ipynb
 def evaluate_spec(model: nn.Module, cfg: RunConfig, spec: SplitSpec, *, dist: DistInfo | None = None,
@@ -166,9 +167,34 @@ def subset_splits(cfg, bench, subset: str) -> dict:
     return {role: [bench.spec(role, f"{subset}_val", subset, f"{role}/{subset}_val", cfg.data.llm_labels)]}
 
 # %% ../../nbs/experiments/03_evaluation.ipynb
+PREDICTION_COLUMNS = ("entry", "video", "label", "pred", "rank")
+
+def pop_predictions(obj, prefix: str = "") -> list[tuple]:
+    "Remove every `predictions` entry from the nested dicts/lists `obj` (in place); their rows, `PREDICTION_COLUMNS`."
+    rows = []
+    if isinstance(obj, dict):
+        p = obj.pop("predictions", None) if isinstance(obj.get("predictions"), dict) else None
+        if p is not None:
+            rows += [(prefix, *r) for r in zip(p["video"], p["label"], p["pred"], p["rank"])]
+        for k, v in obj.items(): rows += pop_predictions(v, f"{prefix}/{k}" if prefix else str(k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj): rows += pop_predictions(v, f"{prefix}/{i}" if prefix else str(i))
+    return rows
+
+def write_predictions(path: str | os.PathLike, rows: Sequence[tuple]) -> Path:
+    "Write `rows` (`PREDICTION_COLUMNS`) as CSV, atomically."
+    path = Path(path); tmp = path.with_suffix(".csv.tmp")
+    tmp.write_text("\n".join([",".join(PREDICTION_COLUMNS)] + [",".join(map(str, r)) for r in rows]) + "\n")
+    os.replace(tmp, path)
+    return path
+
+# %% ../../nbs/experiments/03_evaluation.ipynb
 def write_json(path: str | os.PathLike, obj) -> Path:
-    "Write `obj` as indented JSON (numpy floats as floats) to `path`, atomically (a killed run leaves no half file)."
+    """Write `obj` as indented JSON (numpy floats as floats) to `path`, atomically (a killed run leaves no half file).
+    Per-video `predictions` entries are moved out of `obj` into `predictions.csv` beside it (see `pop_predictions`)."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    rows = pop_predictions(obj)
+    if rows: write_predictions(path.parent / ("predictions.csv" if path.name == "metrics.json" else f"{path.stem}_predictions.csv"), rows)
     tmp = path.with_suffix(".json.tmp"); tmp.write_text(json.dumps(obj, indent=1, default=float) + "\n"); os.replace(tmp, path)
     return path
 
