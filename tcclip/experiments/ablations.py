@@ -89,6 +89,7 @@ def _reuse(run_dir: Path, wanted: dict, existing: list[tuple[dict, Path]]) -> bo
     if not same: return False
     run_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(same[0] / "metrics.json", run_dir / "metrics.json")
+    if (same[0] / "predictions.csv").is_file(): shutil.copyfile(same[0] / "predictions.csv", run_dir / "predictions.csv")
     (run_dir / "reused_from.txt").write_text(f"{same[0]}\n")
     return True
 
