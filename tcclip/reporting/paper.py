@@ -212,11 +212,20 @@ def to_markdown_table(df: pd.DataFrame, columns: Sequence[str] | None = None, di
     return "\n".join(lines) + "\n"
 
 # %% ../../nbs/reporting/01_paper.ipynb
+def _with_ci_text(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    "`table` with a text column `95% CI` (`[lo, hi]`, empty without an interval) when it has `ci_low` / `ci_high`."
+    if "ci_low" not in table.columns: return table
+    text = [f"[{lo:.{digits}f}, {hi:.{digits}f}]" if pd.notna(lo) and pd.notna(hi) else ""
+            for lo, hi in zip(table["ci_low"], table["ci_high"])]
+    return table.assign(**{"95% CI": text})
+
+# %% ../../nbs/reporting/01_paper.ipynb
 def write_table(number: int, ours: pd.DataFrame, out_dir: str | os.PathLike, *, title: str = "",
                 notes: Sequence[str] = (), on: Sequence[str] = KEYS, digits: int = 1,
                 paper: pd.DataFrame | None = None) -> pd.DataFrame:
     """Compare `ours` with the paper's table `number` and write `out_dir/tableNN.csv` and `tableNN.md`.
-    `ours` needs the key columns `on` and `value`; returns the comparison. `paper` overrides the paper rows
+    `ours` needs the key columns `on` and `value` (optional `ci_low`, `ci_high`: kept, and shown as `[lo, hi]`);
+    returns the comparison. `paper` overrides the paper rows
     (e.g. a subset of the table)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -225,13 +234,17 @@ def write_table(number: int, ours: pd.DataFrame, out_dir: str | os.PathLike, *, 
         if column not in ours.columns:
             ours[column] = pd.NA if column in _INT_KEYS else ""
     table = compare(load_paper_table(number) if paper is None else paper, ours, on=on)
+    ci = [c for c in ("ci_low", "ci_high") if c in ours.columns]
+    if ci: table = table.merge(_norm_keys(ours, on)[[*on, *ci]], on=on, how="left")
     stem = f"table{number:02d}"
     table.to_csv(out / f"{stem}.csv", index=False)
     shown = [c for c in on if table[c].astype(str).str.len().gt(0).any() and not table[c].isna().all()]
-    body = to_markdown_table(table, [*shown, "paper", "paper_std", "ours", "diff", "reproduced"], digits=digits)
+    body = to_markdown_table(_with_ci_text(table, digits), [*shown, "paper", "paper_std", "ours", *(["95% CI"] if ci else []),
+                                                           "diff", "reproduced"], digits=digits)
     lines = [f"# Table {number}" + (f": {title}" if title else ""), ""]
     lines += [f"- {n}" for n in notes] + ([""] if notes else [])
     lines += ["`paper`: the paper's value; `ours`: this run; `diff` = ours - paper; rows with `reproduced` = no are "
               "methods tcclip does not implement (paper numbers only).", "", body]
+    if ci: lines.insert(-2, "`95% CI`: the 95% bootstrap interval of `ours` over test videos (`tcclip.reporting.intervals`).")
     (out / f"{stem}.md").write_text("\n".join(lines), encoding="utf-8")
     return table
