@@ -27,10 +27,11 @@ def _top1(method: str, dataset: str = "All", variant: str = "", shot: int | None
     return (method, variant, dataset, shot, metric)
 
 _TC, _VIFI = "TC-CLIP", "ViFi-CLIP"
+_ID = {"HMDB-51": "hmdb", "UCF-101": "ucf", "K-600": "k600", "K-400": "k400", "SSv2": "ssv2"}
 CLAIMS: tuple[Claim, ...] = (
     Claim("t2-all", 2, "TC-CLIP > ViFi-CLIP, zero-shot All top-1", _top1(_TC), _top1(_VIFI)),
     Claim("t2-all-we", 2, "TC-CLIP > ViFi-CLIP, zero-shot All top-1 with WiSE-FT", _top1(_TC, variant="WE"), _top1(_VIFI, variant="WE")),
-    *(Claim(f"t2-{d.lower()[:4]}", 2, f"TC-CLIP > ViFi-CLIP, zero-shot {d} top-1", _top1(_TC, d), _top1(_VIFI, d))
+    *(Claim(f"t2-{_ID[d]}", 2, f"TC-CLIP > ViFi-CLIP, zero-shot {d} top-1", _top1(_TC, d), _top1(_VIFI, d))
       for d in ("HMDB-51", "UCF-101", "K-600")),
     Claim("t2-vifi-vanilla", 2, "ViFi-CLIP (fine-tuned on K-400) > Vanilla CLIP, zero-shot All top-1", _top1(_VIFI), _top1("Vanilla CLIP")),
     Claim("t2-llm", 2, "LLM class names help TC-CLIP (WE+LLM > WE), zero-shot All top-1", _top1(_TC, variant="WE+LLM"), _top1(_TC, variant="WE")),
@@ -39,15 +40,15 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("t3-ssv2-16", 3, "TC-CLIP > ViFi-CLIP, few-shot SSv2 K=16", _top1(_TC, "SSv2", shot=16), _top1(_VIFI, "SSv2", shot=16)),
     Claim("t4-all-hm", 4, "TC-CLIP > ViFi-CLIP, base-to-novel All HM", _top1(_TC, metric="hm"), _top1(_VIFI, metric="hm")),
     Claim("t4-all-novel", 4, "TC-CLIP > ViFi-CLIP, base-to-novel All novel", _top1(_TC, metric="novel"), _top1(_VIFI, metric="novel")),
-    *(Claim(f"t4-{d.lower()[:4]}-hm", 4, f"TC-CLIP > ViFi-CLIP, base-to-novel {d} HM", _top1(_TC, d, metric="hm"), _top1(_VIFI, d, metric="hm"))
+    *(Claim(f"t4-{_ID[d]}-hm", 4, f"TC-CLIP > ViFi-CLIP, base-to-novel {d} HM", _top1(_TC, d, metric="hm"), _top1(_VIFI, d, metric="hm"))
       for d in ("K-400", "HMDB-51", "UCF-101", "SSv2")),
     Claim("t5-k400", 5, "TC-CLIP > ViFi-CLIP, fully supervised K-400 top-1", _top1(_TC, "K-400"), _top1(_VIFI, "K-400")),
     Claim("t7a-tc", 7, "+TC helps: (a) +TC > Baseline, zero-shot All top-1 (Table 7a)", _top1("(a) +TC"), _top1("Baseline")),
     Claim("t7b-vp", 7, "+VP helps: (b) +VP > Baseline, zero-shot All top-1 (Table 7b)", _top1("(b) +VP"), _top1("Baseline")),
     Claim("t7c-both", 7, "+TC+VP > Baseline, zero-shot All top-1 (Table 7c)", _top1("(c) +TC+VP"), _top1("Baseline")),
     Claim("t7-vp-on-tc", 7, "VP adds to TC: (c) +TC+VP > (a) +TC, zero-shot All top-1", _top1("(c) +TC+VP"), _top1("(a) +TC")),
-    *(Claim(f"t16-{d.lower()[:4]}-temporal", 16, f"TC-CLIP > ViFi-CLIP on the {d} temporal subset",
+    *(Claim(f"t16-{_ID[d]}-temporal", 16, f"TC-CLIP > ViFi-CLIP on the {d} temporal subset",
             _top1(_TC, d, "temporal", s), _top1(_VIFI, d, "temporal", s)) for d, s in (("K-400", None), ("SSv2", 16))),
-    *(Claim(f"t16-{d.lower()[:4]}-gain", 16, f"TC-CLIP's gain over ViFi-CLIP is larger on the {d} temporal subset than on all classes",
+    *(Claim(f"t16-{_ID[d]}-gain", 16, f"TC-CLIP's gain over ViFi-CLIP is larger on the {d} temporal subset than on all classes",
             _top1(_TC, d, "temporal", s, "delta"), _top1(_TC, d, "all", s, "delta")) for d, s in (("K-400", None), ("SSv2", 16))),
 )
