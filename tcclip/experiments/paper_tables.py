@@ -265,6 +265,6 @@ def runs_needed(profile_runs_dir: str | Path | None = None) -> list[str]:
     return [r for r in runs if not (Path(profile_runs_dir) / r).is_dir()]
 
 def outputs(profile: str = "smoke", results: str = "results") -> list[str]:
-    "Files the tables stage writes: every table's csv and md, Figure 8 (png, csv) and the metrics summary."
+    "Files the tables stage writes: every table's csv and md, Figure 8 (png, csv), the metrics summary and the claims ledger."
     out = [f"{results}/{profile}/{t.id}.{ext}" for t in PAPER_TABLES.values() if t.stage == "tables" for ext in ("csv", "md")]
-    return out + [f"{results}/{profile}/{name}" for name in ("fig08.png", "fig08.csv", "metrics_tables.json")]
+    return out + [f"{results}/{profile}/{name}" for name in ("fig08.png", "fig08.csv", "metrics_tables.json", "claims.csv", "claims.md")]

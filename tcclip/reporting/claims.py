@@ -19,12 +19,12 @@ from .intervals import LEVEL, interval
 __all__ = ['VERDICTS', 'LEDGER_COLUMNS', 'verdict', 'paper_delta', 'evaluate_claim', 'evaluate_claims', 'write_claims']
 
 # %% ../../nbs/reporting/07_claims.ipynb
-VERDICTS = ("holds", "reversed", "inconclusive", "not run")
+VERDICTS = ("holds", "reversed", "inconclusive", "no interval", "not run")   # no interval: a run kept no predictions
 
 def verdict(ci_low: float, ci_high: float, paper_delta: float) -> str:
     "`holds` / `reversed` / `inconclusive` for an interval of `a - b` and the paper's delta (its sign is the claim)."
     if paper_delta == 0 or np.isnan(paper_delta): raise ValueError(f"a claim needs a direction; the paper's delta is {paper_delta}")
-    if np.isnan(ci_low) or np.isnan(ci_high): return "not run"
+    if np.isnan(ci_low) or np.isnan(ci_high): return "no interval"
     lo, hi = sorted((np.sign(paper_delta) * ci_low, np.sign(paper_delta) * ci_high))
     return "holds" if lo > 0 else "reversed" if hi < 0 else "inconclusive"
 

@@ -94,6 +94,7 @@ def write_report(profile: str, results_dir: str | Path, runs_dir: str | Path, *,
              f"- Machine: {machine}", f"- Git revision: {revision or _git_revision(results_dir)}",
              "- Regenerate with `dvc repro` (params.yaml `profile: " + profile + "`); the paper's numbers are in `data/paper/`.", "",
              "## Tables", ""]
+    if (results_dir / "claims.md").is_file(): lines[2:2] = ["**[Claims ledger](claims.md)** ([csv](claims.csv)): which of the paper's claims hold in these runs (paired differences, 95% intervals).", ""]
     for md in sorted(results_dir.glob("table*.md")):
         title = md.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
         lines.append(f"- [{title}]({md.name}) ([csv]({md.with_suffix('.csv').name}))")
