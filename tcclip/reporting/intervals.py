@@ -115,7 +115,7 @@ def combine_seeds(per_seed: Sequence[np.ndarray], seed: int = SEED) -> np.ndarra
 
 # %% ../../nbs/reporting/06_intervals.ipynb
 def _substitute(m: Mapping, arrays: Mapping[tuple, np.ndarray], b: int) -> dict:
-    "A copy of `m` (copied only along the substituted paths) with `arrays[path][b]` at each path."
+    "A copy of `m` (copied only along the substituted paths) with `float(arrays[path][b])` at each path."
     out = dict(m); copied = {(): out}
     for path, arr in arrays.items():
         node = out
@@ -146,7 +146,8 @@ class ResampledLog(RunLog):
         if name != "metrics.json": return super().read(*parts, name=name)
         if parts not in self._cache:
             m = super().read(*parts, name=name)
-            self._cache[parts] = None if m is None else (m, run_samples([d.joinpath(*parts) for d in self.dirs], self.B, self.seed))
+            arrays = {} if m is None else run_samples([d.joinpath(*parts) for d in self.dirs], self.B, self.seed)
+            self._cache[parts] = None if m is None else (m, {k: v.tolist() for k, v in arrays.items()})   # lists: fast [b]
         hit = self._cache[parts]
         return None if hit is None else _substitute(hit[0], hit[1], self.b)
 
@@ -163,7 +164,9 @@ def table_samples(spec: TableSpec | int, runs_dirs, B: int = B_DEFAULT, seed: in
         log.b = b
         for r in BUILDERS[spec.kind](spec, log):
             if r["value"] is None: continue
-            out.setdefault(_key(r), np.full(B, np.nan))[b] = r["value"]
+            k = _key(r)
+            if k not in out: out[k] = np.full(B, np.nan)
+            out[k][b] = r["value"]
     return out
 
 def table_intervals(spec: TableSpec | int, runs_dirs, B: int = B_DEFAULT, seed: int = SEED, level: float = LEVEL,
