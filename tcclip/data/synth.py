@@ -32,7 +32,7 @@ __all__ = ['GENERATOR_VERSION', 'COLOURS', 'SHAPES', 'ROUND_SHAPES', 'DISTRACTOR
            'plan_benchmark', 'build_benchmark']
 
 # %% ../../nbs/data/10_synth.ipynb
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"  # 1.1: k400 subjects shared across motion groups (k400_subject_reuse)
 
 COLOURS: dict[str, tuple[int, int, int]] = {
     "red": (225, 35, 35), "green": (40, 190, 60), "blue": (45, 95, 235), "yellow": (240, 215, 35),
@@ -336,22 +336,41 @@ def subject_half(half: int) -> list[tuple[str, str]]:
     return [(c, s) for i, c in enumerate(COLOURS) for j, s in enumerate(SHAPES) if (i + j) % 2 == half]
 
 # %% ../../nbs/data/10_synth.ipynb
-def choose_units(rng: np.random.Generator, half: int, units_per_group: int, still_units: int) -> list[Unit]:
-    """Units of one dataset with distinct subjects from `subject_half(half)`. Subjects are picked to cover unused
-    colours and shapes first, so even a small dataset uses the whole vocabulary."""
+def _spread_subjects(order: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
+    "The first `n` subjects of `order` that together cover the most colours and shapes (greedy, in `order`'s order)."
+    chosen, colours, shapes, rest = [], set(), set(), list(order)
+    while len(chosen) < n:
+        pick = max(range(len(rest)), key=lambda i: (rest[i][0] not in colours) + (rest[i][1] not in shapes))
+        c, s = rest.pop(pick)
+        chosen.append((c, s)); colours.add(c); shapes.add(s)
+    return chosen
+
+
+# %% ../../nbs/data/10_synth.ipynb
+def choose_units(rng: np.random.Generator, half: int, units_per_group: int, still_units: int,
+                 subject_reuse: int = 1) -> list[Unit]:
+    """Units of one dataset with subjects from `subject_half(half)`. Subjects are picked to cover unused colours and
+    shapes first, so even a small dataset uses the whole vocabulary. `subject_reuse` > 1 gives each subject that many
+    units (of different groups), so that no subject identifies a motion group."""
     pool = subject_half(half)
     order = [pool[i] for i in rng.permutation(len(pool))]
     wanted = [g for g in GROUPS if g != "still" for _ in range(units_per_group)] + ["still"] * still_units
-    if len(wanted) > len(pool): raise ValueError(f"{len(wanted)} units need more than the {len(pool)} subjects available")
-    units, colours, shapes = [], set(), set()
+    n_subjects = -(-len(wanted) // subject_reuse)
+    if n_subjects > len(pool): raise ValueError(f"{len(wanted)} units need more than the {len(pool)} subjects available")
+    if subject_reuse > 1: order = _spread_subjects(order, n_subjects)
+    units, colours, shapes, uses = [], set(), set(), {}
     for group in sorted(wanted, key=lambda g: g != "rotation"):  # rotation first: it needs a non-round shape
-        allowed = [i for i, (c, s) in enumerate(order) if not (group == "rotation" and s in ROUND_SHAPES)]
-        pick = max(allowed, key=lambda i: (order[i][0] not in colours) + (order[i][1] not in shapes))  # first best
-        colour, shape = order.pop(pick)
-        colours.add(colour); shapes.add(shape)
+        taken = {(u.colour, u.shape) for u in units if u.group == group}
+        allowed = [i for i, (c, s) in enumerate(order) if not (group == "rotation" and s in ROUND_SHAPES)
+                   and (c, s) not in taken and uses.get((c, s), 0) < subject_reuse]
+        pick = max(allowed, key=lambda i: (order[i][0] not in colours) + (order[i][1] not in shapes)
+                   - 2 * uses.get(order[i], 0))  # first best; least used first
+        colour, shape = order[pick] if subject_reuse > 1 else order.pop(pick)
+        colours.add(colour); shapes.add(shape); uses[(colour, shape)] = uses.get((colour, shape), 0) + 1
         units.append(Unit(colour, shape, group))
     group_rank = {g: i for i, g in enumerate(GROUPS)}
     return sorted(units, key=lambda u: (group_rank[u.group], u.colour, u.shape))
+
 
 # %% ../../nbs/data/10_synth.ipynb
 def describe_class(name: str) -> str:
@@ -373,7 +392,7 @@ class SynthPreset:
     width: int
     num_frames: int
     fps: int
-    k400_units: int            # units per pair group in k400 (+ 2 x as many still units)
+    k400_units: int            # units (subjects) per pair group in k400 (+ 2 x as many still units)
     zs_units: int              # same for hmdb, ucf and the k600 class pool
     k400_train: int            # videos per class
     k400_val: int
@@ -384,15 +403,17 @@ class SynthPreset:
     shots: tuple[int, ...] = (2, 4, 8, 16)
     b2n_shots: int = 16
     distractors: tuple[int, int] = (1, 2)
+    k400_subject_reuse: int = 1  # units per k400 subject (> 1: subjects shared across motion groups)
 
 
 PRESETS: dict[str, SynthPreset] = {
-    # CPU minutes: 64x64, 16 frames at 8 fps, ~2,000 videos, ~20 MB.
-    "smoke": SynthPreset("smoke", 64, 64, 16, 8, k400_units=1, zs_units=1, k400_train=20, k400_val=4,
-                         fs_pool=20, zs_val=3, k600_val=4),
+    # CPU minutes: 64x64, 16 frames at 8 fps, ~2,000 videos, ~20 MB. k400: every motion pair by 2 subjects, every
+    # subject in 2 units (see "The K-400 role teaches motion words"); 16 videos per class, the base-to-novel shots.
+    "smoke": SynthPreset("smoke", 64, 64, 16, 8, k400_units=2, zs_units=1, k400_train=16, k400_val=4,
+                         fs_pool=20, zs_val=3, k600_val=4, k400_subject_reuse=2),
     # One GPU: 112x112, 32 frames at 8 fps, ~7,000 videos.
     "mini": SynthPreset("mini", 112, 112, 32, 8, k400_units=2, zs_units=1, k400_train=60, k400_val=10,
-                        fs_pool=40, zs_val=10, k600_val=10, distractors=(1, 3)),
+                        fs_pool=40, zs_val=10, k600_val=10, distractors=(1, 3), k400_subject_reuse=2),
 }
 
 # %% ../../nbs/data/10_synth.ipynb
@@ -503,9 +524,9 @@ def _new_spec(role: str, authors: str) -> dict[str, Any]:
 
 
 def _plan_k400(pl: _Planner) -> None:
-    "k400: the training set, subjects from half 0."
+    "k400: the training set, subjects from half 0 (shared by `k400_subject_reuse` units each)."
     p = pl.preset
-    units = choose_units(pl.rng, 0, p.k400_units, 2 * p.k400_units)
+    units = choose_units(pl.rng, 0, p.k400_units, 2 * p.k400_units, p.k400_subject_reuse)
     classes = _class_list(units)
     spec = pl.datasets["k400"] = _new_spec("k400", "kinetics400")
     train, val = pl.composed("k400", units, "train", p.k400_train), pl.composed("k400", units, "val", p.k400_val)
@@ -638,6 +659,13 @@ def _readme(manifest: dict[str, Any]) -> str:
               "`id,name` CSV, LLM-style `{\"id\": \"Name: description\"}` JSON. `benchmark.json` maps every role to "
               "its files under the keys of the authors' configs.", "", "## Class families", ""]
     lines += [f"* `{k}`: {d}" for k, d in manifest["families"].items()]
+    ps = manifest["preset_settings"]
+    lines += ["", "## Subjects and motions", "",
+              "Evaluation roles give every unit (a still object or one motion pair) its own subject, so a frame names the "
+              "unit and only temporal evidence separates a pair. The `k400` training role has every motion pair performed "
+              f"by {ps['k400_units']} subject(s) and every subject perform {ps.get('k400_subject_reuse', 1)} unit(s) of "
+              "different groups: fine-tuning on it has to learn what motion words mean, the premise of the paper's "
+              "zero-shot transfer (generator 1.1; 1.0 gave each k400 motion pair one subject of its own)."]
     for role, spec in manifest["datasets"].items():
         lines += ["", f"## `{role}` (stands in for {spec['authors_name']})", "", f"Video root: `{spec['root']}`.", "",
                   "| key | file |", "|---|---|"]
