@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import pickle
 import re
@@ -15,8 +16,10 @@ from typing import Mapping, Sequence
 import torch
 from torch import nn
 
+from ..errors import CheckpointError
+
 # %% auto 0
-__all__ = ['TINY_ARCHITECTURES', 'register_tiny_architectures', 'strip_prefix', 'read_state_dict', 'load_clip',
+__all__ = ['TINY_ARCHITECTURES', 'register_tiny_architectures', 'strip_prefix', 'read_state_dict', 'is_weights_tag', 'load_clip',
            'copy_state_strict', 'normalize_classname', 'get_tokenizer', 'tokenize', 'eos_positions', 'n_tokens']
 
 # %% ../../nbs/model/01_clip.ipynb
@@ -52,8 +55,9 @@ def read_state_dict(source: str | os.PathLike | Mapping, *, envelope_keys: Seque
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file(): raise FileNotFoundError(f"weights file not found: {path}")
-        try: obj = torch.load(path, map_location="cpu", weights_only=True)
+        try: obj = _read_safetensors(path) if path.suffix == ".safetensors" else torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as err:
+            if _is_safetensors(path): return read_state_dict(_read_safetensors(path), envelope_keys=envelope_keys)
             raise ValueError(
                 f"{path} holds objects other than tensors and plain containers (e.g. a pickled config), which "
                 f"weights_only=True refuses. If you trust the file, extract the state dict once with "
@@ -69,23 +73,74 @@ def read_state_dict(source: str | os.PathLike | Mapping, *, envelope_keys: Seque
     return {k: v for k, v in sd.items() if k not in _OPENAI_EXTRA_KEYS}
 
 # %% ../../nbs/model/01_clip.ipynb
+def _is_safetensors(path: Path) -> bool:
+    "Whether `path` starts like a safetensors file (an 8-byte header length, then a JSON header)."
+    with open(path, "rb") as f: head = f.read(9)
+    return len(head) == 9 and head[8:9] == b"{"
+
+def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    "The tensors of a `.safetensors` file (no pickle: nothing in it can run code)."
+    from safetensors.torch import load_file
+    return load_file(str(path), device="cpu")
+
+# %% ../../nbs/model/01_clip.ipynb
+_WEIGHT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
+
+def is_weights_tag(weights) -> bool:
+    """Whether `weights` reads as an open_clip pretrained tag (`openai`, `laion2b_s34b_b88k`): a plain name, not an
+    existing file and without a weights-file suffix or a folder in it. Anything else is a file path."""
+    return (isinstance(weights, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", weights) is not None
+            and not weights.endswith(_WEIGHT_SUFFIXES) and not os.path.exists(weights))
+
+class _NoRandomInitWarning(logging.Filter):
+    "Drops open_clip's 'No pretrained weights loaded ... initialized randomly' (the weights are copied in right after)."
+    def filter(self, record: logging.LogRecord) -> bool: return "initialized randomly" not in record.getMessage()
+
+
+# %% ../../nbs/model/01_clip.ipynb
+def _from_tag(open_clip, arch: str, tag: str, force_quick_gelu: bool) -> nn.Module:
+    "open_clip's `arch` with its pretrained `tag` weights; a `CheckpointError` if the tag is unknown or cannot be fetched."
+    tags = open_clip.list_pretrained_tags_by_model(arch)
+    if tag not in tags:
+        raise CheckpointError(f"CLIP weights {tag!r}: no such file, and not an open_clip tag of {arch} "
+                              f"(its tags: {', '.join(tags) or 'none'})")
+    try: return open_clip.create_model(arch, pretrained=tag, force_quick_gelu=force_quick_gelu)
+    except Exception as err:   # offline (HF_HUB_OFFLINE=1, no network), a proxy, a full disk: say what to do instead
+        offline = " (HF_HUB_OFFLINE=1)" if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "") else ""
+        raise CheckpointError(f"open_clip cannot fetch the {arch} {tag!r} weights{offline}: {type(err).__name__}; "
+                              "without internet, give a local weights file instead") from None
+
+def _fill(model: nn.Module, arch: str, weights) -> None:
+    "Copy a file's or mapping's CLIP weights into `model`; a `CheckpointError` naming the file if they do not fit."
+    if isinstance(weights, (str, os.PathLike)) and not Path(weights).is_file():
+        raise CheckpointError(f"CLIP weights file not found: {weights}")
+    where = f"{weights}" if isinstance(weights, (str, os.PathLike)) else "the given state dict"
+    try: state = read_state_dict(weights)
+    except (ValueError, RuntimeError) as err: raise CheckpointError(f"{where}: {str(err).splitlines()[0]}") from None
+    persistent = set(model.state_dict())   # TorchScript files also store buffers open_clip keeps out of its state dict
+    state = {k: v for k, v in state.items() if k in persistent or k not in dict(model.named_buffers())}
+    try: copy_state_strict(model, state, f"CLIP weights ({where}) do not fit {arch!r}")
+    except KeyError as err: raise CheckpointError(err.args[0]) from None
+
+# %% ../../nbs/model/01_clip.ipynb
 def load_clip(arch: str = "ViT-B-16", weights: str | os.PathLike | Mapping | None = "openai", *,
               force_quick_gelu: bool = True, dtype: torch.dtype = torch.float32,
               device: str | torch.device = "cpu") -> nn.Module:
-    """An open_clip CLIP `arch` with `weights`: a pretrained tag, a file path, a state dict, or `None` (random).
-    QuickGELU is forced by default because the OpenAI weights were trained with it."""
+    """An open_clip CLIP `arch` with `weights`: a pretrained tag, a file (state dict `.pt`/`.bin`, TorchScript,
+    `.safetensors`), a state dict, or `None` (random). QuickGELU is forced by default because the OpenAI weights were
+    trained with it. Weights that cannot be had or do not fit are a one-line `CheckpointError`."""
     import open_clip
     register_tiny_architectures()
     if arch not in open_clip.list_models():
         raise ValueError(f"unknown open_clip architecture {arch!r}; registered tiny ones: {list(TINY_ARCHITECTURES)}")
-    is_tag = isinstance(weights, str) and not os.path.exists(weights) and not weights.endswith((".pt", ".pth", ".bin"))
-    if is_tag:
-        model = open_clip.create_model(arch, pretrained=weights, force_quick_gelu=force_quick_gelu)
-        return model.to(device=device, dtype=dtype)
-    model = open_clip.create_model(arch, pretrained=None, force_quick_gelu=force_quick_gelu)
+    if is_weights_tag(weights): return _from_tag(open_clip, arch, weights, force_quick_gelu).to(device=device, dtype=dtype)
+    quiet = _NoRandomInitWarning() if weights is not None else None
+    if quiet: logging.getLogger().addFilter(quiet)   # open_clip warns through the root logger
+    try: model = open_clip.create_model(arch, pretrained=None, force_quick_gelu=force_quick_gelu)
+    finally:
+        if quiet: logging.getLogger().removeFilter(quiet)
     model = model.to(device=device, dtype=dtype)
-    if weights is not None:
-        copy_state_strict(model, read_state_dict(weights), f"CLIP weights do not fit {arch!r}")
+    if weights is not None: _fill(model, arch, weights)
     return model
 
 # %% ../../nbs/model/01_clip.ipynb
