@@ -17,8 +17,8 @@ from ..data.benchmark import Benchmark, SplitSpec
 from ..errors import CheckpointError
 
 # %% auto 0
-__all__ = ['benchmark_from_config', 'prepare_benchmark', 'protocol_splits', 'video_transform', 'make_dataset',
-           'require_clip_weights', 'make_model', 'make_mixup']
+__all__ = ['benchmark_from_config', 'prepare_benchmark', 'protocol_splits', 'video_transform', 'make_dataset', 'clip_weights_key',
+           'check_clip_weights', 'require_clip_weights', 'make_model', 'make_mixup']
 
 # %% ../../nbs/experiments/02_builders.ipynb
 def _write_benchmark(d, path: Path) -> None:
@@ -102,6 +102,20 @@ def make_dataset(cfg: RunConfig, spec: SplitSpec, train: bool):
                         on_error=cfg.data.on_error, seed=cfg.seed, cache_mb=cfg.data.cache_mb)
 
 # %% ../../nbs/experiments/02_builders.ipynb
+def clip_weights_key(cfg: RunConfig) -> str:
+    """The params key that sets the run's CLIP weights: `model.pretrained` for the stand-in profiles (smoke, mini),
+    else `model.weights.<arch>` (the paper profile's table of OpenAI's files per architecture)."""
+    return "model.pretrained" if cfg.clip_standin else f"model.weights.{cfg.model.get('arch', 'ViT-B-16')}"
+
+def check_clip_weights(cfg: RunConfig) -> None:
+    "Load the run's CLIP weights once (no video model): the one-line `CheckpointError` naming the key if they fail."
+    from tcclip.model.clip import load_clip
+    require_clip_weights(cfg)
+    if cfg.model.get("pretrained") is None: return
+    try: load_clip(cfg.model.get("arch", "ViT-B-16"), cfg.model["pretrained"])
+    except CheckpointError as err: raise CheckpointError(f"{err}; set {clip_weights_key(cfg)}") from None
+
+# %% ../../nbs/experiments/02_builders.ipynb
 def require_clip_weights(cfg: RunConfig) -> None:
     "Raise a `CheckpointError` if `cfg.model.pretrained` names a local CLIP weights file that does not exist."
     weights = cfg.model.get("pretrained")
@@ -109,7 +123,7 @@ def require_clip_weights(cfg: RunConfig) -> None:
     if cfg.clip_standin:
         raise CheckpointError(f"the {cfg.profile} profile's CLIP stand-in {weights} is missing: build it with "
                               f"`tcclip pretrain --profile {cfg.profile}` (or `dvc repro clip_standin`)")
-    raise CheckpointError(f"model.pretrained={weights}: CLIP weights file not found")
+    raise CheckpointError(f"{clip_weights_key(cfg)}={weights}: CLIP weights file not found")
 
 def make_model(cfg: RunConfig, classnames: Sequence[str], clip_weights: Any = None) -> nn.Module:
     """`tcclip.model.video.build_model` of `cfg.model` for `classnames`, seeded with `cfg.seed`; `clip_weights` (a CLIP
@@ -117,7 +131,10 @@ def make_model(cfg: RunConfig, classnames: Sequence[str], clip_weights: Any = No
     from tcclip.model.video import ModelConfig, build_model
     if clip_weights is None: require_clip_weights(cfg)
     torch.manual_seed(cfg.seed)
-    return build_model(ModelConfig.from_dict(cfg.model_kwargs()), list(classnames), clip_weights=clip_weights)
+    try: return build_model(ModelConfig.from_dict(cfg.model_kwargs()), list(classnames), clip_weights=clip_weights)
+    except CheckpointError as err:   # the CLIP weights of `model.pretrained`: name the key that sets them
+        if clip_weights is not None or cfg.model.get("pretrained") is None: raise
+        raise CheckpointError(f"{err}; set {clip_weights_key(cfg)} (params.yaml, or --set {clip_weights_key(cfg)}=FILE)") from None
 
 # %% ../../nbs/experiments/02_builders.ipynb
 def make_mixup(cfg: RunConfig, num_classes: int):

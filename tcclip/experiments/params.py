@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import yaml
+from ..errors import ConfigError
 from ..engine.config import PROTOCOLS, RunConfig, _build, _known_keys, is_local_weights, validate_config
 
 # %% auto 0
-__all__ = ['deep_merge', 'read_params_file', 'method_layer', 'resolve_params', 'parse_override', 'apply_override', 'load_params',
-           'find_params_file']
+__all__ = ['deep_merge', 'launcher_for', 'check_launcher', 'profile_launcher_missing', 'read_params_file', 'method_layer',
+           'resolve_weights', 'resolve_params', 'parse_override', 'apply_override', 'load_params', 'find_params_file']
 
 # %% ../../nbs/experiments/01_params.ipynb
 def deep_merge(base: Mapping, update: Mapping) -> dict:
@@ -26,6 +27,25 @@ def deep_merge(base: Mapping, update: Mapping) -> dict:
     return out
 
 # %% ../../nbs/experiments/01_params.ipynb
+def launcher_for(raw: Mapping, profile: str | None = None) -> str:
+    "The command that starts tcclip in `profile`'s (default: the active one's) training stages: `launchers[profile]`."
+    profile = profile or raw.get("profile") or "smoke"
+    return (raw.get("launchers") or {}).get(profile, "tcclip")
+
+def check_launcher(raw: Mapping, source: str = "params.yaml") -> None:
+    "A `ConfigError` unless the top-level `launcher` is the active profile's `launchers` entry (files without them pass)."
+    if "launcher" not in raw or profile_launcher_missing(raw): return
+    want = launcher_for(raw)
+    if raw["launcher"] != want:
+        raise ConfigError(f"{source}: launcher is {raw['launcher']!r} but profile {raw.get('profile')!r} needs "
+                          f"launchers.{raw.get('profile')} = {want!r}: set `launcher: {want}` (dvc.yaml starts its "
+                          "training stages with it; DVC cannot select it by profile)")
+
+def profile_launcher_missing(raw: Mapping) -> bool:
+    "Whether `launchers` has no entry for the active profile (then nothing is checked)."
+    return (raw.get("profile") or "smoke") not in (raw.get("launchers") or {})
+
+# %% ../../nbs/experiments/01_params.ipynb
 def read_params_file(path: str | os.PathLike = "params.yaml") -> dict:
     "The raw YAML of `path`, checked for the `defaults` / `recipes` / `profiles` layout."
     path = Path(path)
@@ -34,6 +54,7 @@ def read_params_file(path: str | os.PathLike = "params.yaml") -> dict:
     for section in ("defaults", "recipes", "profiles"):
         if not isinstance(raw.get(section), Mapping):
             raise KeyError(f"{path}: missing mapping section {section!r}")
+    check_launcher(raw, str(path))
     return raw
 
 def method_layer(raw: Mapping, method: str | None, profile: str, source: str = "params.yaml") -> dict:
@@ -45,6 +66,16 @@ def method_layer(raw: Mapping, method: str | None, profile: str, source: str = "
         raise KeyError(f"{source}: unknown method {method!r}; available: {', '.join(methods) or '(none)'}")
     adjust = ((raw["profiles"].get(profile) or {}).get("methods") or {}).get(method, {})
     return deep_merge(methods[method] or {}, adjust or {})
+
+# %% ../../nbs/experiments/01_params.ipynb
+def resolve_weights(d: dict, explicit: bool = False) -> dict:
+    "`model.pretrained` <- `model.weights[model.arch]` (unless `explicit`, or the arch is not listed); drops `weights`."
+    model = d.setdefault("model", {})
+    per_arch = model.pop("weights", None) or {}
+    if not isinstance(per_arch, Mapping): raise ConfigError(f"model.weights must map architectures to weights, got {per_arch!r}")
+    arch = model.get("arch", "ViT-B-16")
+    if not explicit and per_arch.get(arch) is not None: model["pretrained"] = per_arch[arch]
+    return d
 
 # %% ../../nbs/experiments/01_params.ipynb
 def resolve_params(raw: Mapping, profile: str | None = None, protocol: str = "few_shot", source: str = "params.yaml",
@@ -65,6 +96,7 @@ def resolve_params(raw: Mapping, profile: str | None = None, protocol: str = "fe
     merged = deep_merge(merged, prof)
     merged = deep_merge(merged, prof_recipes.get(protocol, {}))
     merged = deep_merge(merged, method_layer(raw, method, profile, source))
+    resolve_weights(merged)   # model.pretrained <- model.weights[arch] (below)
     merged["profile"] = profile
     merged.setdefault("protocol", {})["name"] = protocol
     return merged
@@ -107,6 +139,9 @@ def _paths_relative_to(d: dict, here: Path) -> None:
         if value and not Path(value).is_absolute(): d["data"][key] = os.path.normpath(here / value)
     weights = d.get("model", {}).get("pretrained")   # a local weights file (e.g. the smoke CLIP stand-in), not a tag
     if is_local_weights(weights) and not Path(weights).is_absolute(): d["model"]["pretrained"] = os.path.normpath(here / weights)
+    per_arch = d.get("model", {}).get("weights") or {}   # model.weights: {arch: tag or file}
+    for arch, w in per_arch.items():
+        if is_local_weights(w) and not Path(w).is_absolute(): per_arch[arch] = os.path.normpath(here / w)
 
 def load_params(path: str | os.PathLike = "params.yaml", profile: str | None = None, protocol: str = "few_shot",
                 overrides: Sequence[str] = (), method: str | None = None, **selection) -> RunConfig:
@@ -121,6 +156,7 @@ def load_params(path: str | os.PathLike = "params.yaml", profile: str | None = N
         if v is not None: d["protocol"][k] = v
     for item in overrides:
         apply_override(d, *parse_override(item))
+    resolve_weights(d, explicit=any(parse_override(o)[0] == "model.pretrained" for o in overrides))
     d["protocol"]["name"] = protocol
     return validate_config(_build(RunConfig, d, "config"))
 
