@@ -56,7 +56,8 @@ def _add_train(sub) -> None:
     t.add_argument("--init", default=None, metavar="CHECKPOINT",
                    help="start from another run's model.pt (e.g. the zero-shot K-400 model; paper Tables 11-12)")
     t.add_argument("--jobs", type=int, default=1,
-                   help="with --shots/--splits: run this many in parallel processes of one thread each (default 1)")
+                   help="with --shots/--splits: run this many in parallel processes of one thread each (default 1; "
+                        "ignored under torchrun, whose processes share each run)")
     t.add_argument("--keep-last", action="store_true",
                    help="keep OUT/last.pt (the resumable state) after a successful run; default: only model.pt stays")
     t.add_argument("--resume", action="store_true", help="continue from OUT/last.pt if it exists")
@@ -91,6 +92,8 @@ def _add_predict(sub) -> None:
     pr.add_argument("--checkpoint", default=None, help="a tcclip model.pt (default: the profile's model, zero-shot)")
     pr.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="scale of the model when no checkpoint is given")
     pr.add_argument("--params", default=None, help="params.yaml to read")
+    pr.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config field, e.g. --set model.weights.ViT-B-16=/models/ViT-B-16.pt (repeatable)")
     pr.add_argument("--top", type=int, default=5, help="how many classes to print (default 5)")
     pr.add_argument("--views", default="2x1", help="clips x crops to average over (default 2x1)")
     pr.add_argument("--json", action="store_true", help="print the ranked labels and probabilities as JSON (for programs)")
@@ -188,6 +191,8 @@ def _add_features(sub) -> None:
     f.add_argument("--checkpoint", default=None, help="a tcclip model.pt (default: the profile's model)")
     f.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="scale of the model when no checkpoint is given")
     f.add_argument("--params", default=None, help="params.yaml to read")
+    f.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config field, e.g. --set model.weights.ViT-B-16=/models/ViT-B-16.pt (repeatable)")
     f.add_argument("--views", default="2x1", help="clips x crops per video (default 2x1)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -255,6 +260,10 @@ def _with(args, **changes):
     "A copy of the argparse namespace with `changes` applied."
     return argparse.Namespace(**{**vars(args), **changes})
 
+def _jobs(args) -> int:
+    "`--jobs`, or 1 under torchrun (dvc.yaml's paper launcher): its processes already share every run of a sweep."
+    return 1 if "WORLD_SIZE" in os.environ else args.jobs
+
 def _is_maxi(args) -> bool:
     "Whether `--method` names a MAXI method (one with a `maxi:` section in params.yaml)."
     from tcclip.experiments.params import read_params_file
@@ -284,7 +293,7 @@ def cmd_train(args) -> int:
     if shots and args.shot is not None: raise ConfigError("give --shot or --shots, not both")
     if splits and args.split is not None: raise ConfigError("give --split or --splits, not both")
     runs = [(_load_config(_with(args, **sel)), out) for out, sel in sweep_runs(args.out, shots, splits)]  # all valid first
-    for line in train_runs(runs, jobs=args.jobs, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
+    for line in train_runs(runs, jobs=_jobs(args), resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
                            init=args.init, keep_last=args.keep_last):
         print(line)
     return 0
@@ -306,7 +315,7 @@ def cmd_predict(args) -> int:
     if args.top < 1: raise ConfigError(f"--top must be at least 1, got {args.top}")
     names = read_class_names(args.labels, args.labels_file)
     num_clip, num_crop = _views(args.views)
-    cfg = load_params(_params_path(args), args.profile, "zero_shot")
+    cfg = load_params(_params_path(args), args.profile, "zero_shot", args.overrides)
     ranked = predict_video(args.video, names, cfg, args.checkpoint, num_clip, num_crop, top=args.top)
     if args.json:
         print(json.dumps({"video": str(args.video), "predictions": [{"label": n, "probability": p} for n, p in ranked]}))
@@ -319,7 +328,7 @@ def cmd_features(args) -> int:
     from tcclip.experiments.inference import extract_features
     from tcclip.experiments.params import load_params
     num_clip, num_crop = _views(args.views)
-    cfg = load_params(_params_path(args), args.profile, "zero_shot")
+    cfg = load_params(_params_path(args), args.profile, "zero_shot", args.overrides)
     out = extract_features(args.videos, cfg, args.out, checkpoint=args.checkpoint, num_clip=num_clip, num_crop=num_crop,
                            progress=not args.quiet)
     print(f"features of {len(args.videos)} videos -> {out}")

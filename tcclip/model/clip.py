@@ -104,11 +104,14 @@ def _from_tag(open_clip, arch: str, tag: str, force_quick_gelu: bool) -> nn.Modu
     if tag not in tags:
         raise CheckpointError(f"CLIP weights {tag!r}: no such file, and not an open_clip tag of {arch} "
                               f"(its tags: {', '.join(tags) or 'none'})")
-    try: return open_clip.create_model(arch, pretrained=tag, force_quick_gelu=force_quick_gelu)
+    from open_clip.pretrained import download_pretrained, get_pretrained_cfg
+    try: download_pretrained(get_pretrained_cfg(arch, tag))   # first (a no-op when cached): fail before building the model
     except Exception as err:   # offline (HF_HUB_OFFLINE=1, no network), a proxy, a full disk: say what to do instead
         offline = " (HF_HUB_OFFLINE=1)" if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "") else ""
-        raise CheckpointError(f"open_clip cannot fetch the {arch} {tag!r} weights{offline}: {type(err).__name__}; "
+        reason = str(err).split(". ")[0].strip() or type(err).__name__
+        raise CheckpointError(f"open_clip cannot fetch the {arch} {tag!r} weights{offline}: {reason}; "
                               "without internet, give a local weights file instead") from None
+    return open_clip.create_model(arch, pretrained=tag, force_quick_gelu=force_quick_gelu)
 
 def _fill(model: nn.Module, arch: str, weights) -> None:
     "Copy a file's or mapping's CLIP weights into `model`; a `CheckpointError` naming the file if they do not fit."
