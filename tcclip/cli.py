@@ -264,6 +264,18 @@ def _jobs(args) -> int:
     "`--jobs`, or 1 under torchrun (dvc.yaml's paper launcher): its processes already share every run of a sweep."
     return 1 if "WORLD_SIZE" in os.environ else args.jobs
 
+_TORCHRUN_ENV = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "GROUP_WORLD_SIZE",
+                 "ROLE_RANK", "ROLE_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID")
+
+def _leave_torchrun() -> bool:
+    """For a command not wired for torchrun (MAXI): False on every rank but 0, which forgets the job (its torchrun
+    variables) and goes on as a single process on its first device. True without torchrun."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1: return True
+    if os.environ.get("RANK", "0") != "0": return False
+    for key in _TORCHRUN_ENV: os.environ.pop(key, None)
+    print("torchrun is not wired for this command yet: it runs as one process (rank 0), the other ranks end now")
+    return True
+
 def _is_maxi(args) -> bool:
     "Whether `--method` names a MAXI method (one with a `maxi:` section in params.yaml)."
     from tcclip.experiments.params import read_params_file
@@ -278,6 +290,7 @@ def cmd_maxi_train(args) -> int:
     for flag, value in (("--shots", args.shots), ("--splits", args.splits), ("--init", args.init), ("--dataset", args.dataset)):
         if value: raise ConfigError(f"--method {args.method} takes no {flag}")
     cfg, settings = load_maxi(_params_path(args), args.profile, args.overrides, method=args.method)
+    if not _leave_torchrun(): return 0   # dvc.yaml's paper launcher starts MAXI under torchrun: rank 0 trains alone
     m = train_maxi(cfg, args.out, settings, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
                    keep_last=args.keep_last)
     print(f"maxi ({cfg.profile}) -> {Path(args.out) / 'metrics.json'}: {metrics_summary(m)} "
