@@ -70,7 +70,8 @@ def method_layer(raw: Mapping, method: str | None, profile: str, source: str = "
 # %% ../../nbs/experiments/01_params.ipynb
 def resolve_weights(d: dict, explicit: bool = False) -> dict:
     "`model.pretrained` <- `model.weights[model.arch]` (unless `explicit`, or the arch is not listed); drops `weights`."
-    model = d.setdefault("model", {})
+    model = d.get("model")
+    if not isinstance(model, dict): return d   # no model section: the config's defaults
     per_arch = model.pop("weights", None) or {}
     if not isinstance(per_arch, Mapping): raise ConfigError(f"model.weights must map architectures to weights, got {per_arch!r}")
     arch = model.get("arch", "ViT-B-16")
