@@ -18,7 +18,7 @@ from .errors import ConfigError, TcclipError
 # %% auto 0
 __all__ = ['PROTOCOL_CHOICES', 'PROFILE_CHOICES', 'COMMANDS', 'USER_ERRORS', 'build_parser', 'cmd_maxi_train', 'cmd_train',
            'cmd_eval', 'cmd_predict', 'cmd_features', 'cmd_export', 'cmd_data', 'cmd_pretrain', 'cmd_ablate',
-           'cmd_report', 'cmd_maxi', 'main']
+           'cmd_report', 'cmd_maxi', 'cmd_data_link', 'cmd_doctor', 'main']
 
 # %% ../nbs/90_cli.ipynb
 PROTOCOL_CHOICES = ("zero_shot", "few_shot", "base2novel", "fully_supervised")
@@ -171,6 +171,19 @@ def _add_data(sub) -> None:
     c.add_argument("--split", required=True, help="split file (relative/path label per line)")
     c.add_argument("--labels", default=None, help="label file to validate the split's ids against")
     c.add_argument("--workers", type=int, default=4, help="decoding threads (default 4)")
+    ln = dsub.add_parser("link", help="symlink a dataset's videos into the flat layout its split lines name",
+                         description="For every line of the split files (--split, or all of --role's files under the "
+                                     "profile's data.splits_root), find the video under --root (class folders allowed: "
+                                     "UCF-101/<Class>/, HMDB-51's class folders) and symlink it as OUT/<line path>. "
+                                     "Then set data.roots.<role>=OUT.")
+    ln.add_argument("--root", required=True, help="where the videos are (any depth of sub-folders)")
+    ln.add_argument("--out", required=True, help="folder to write the links into (the new data.roots.<role>)")
+    ln.add_argument("--split", action="append", default=[], help="split file to link (repeatable)")
+    ln.add_argument("--role", default=None, choices=("k400", "hmdb", "ucf", "k600", "ssv2"),
+                    help="link every split file of this dataset under the profile's data.splits_root")
+    ln.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="default: params.yaml's `profile`")
+    ln.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a config field")
+    ln.add_argument("--params", default=None, help="params.yaml to read")
 
 # %% ../nbs/90_cli.ipynb
 def _add_export(sub) -> None:
@@ -210,6 +223,22 @@ def _add_maxi(sub) -> None:
 
 
 # %% ../nbs/90_cli.ipynb
+def _add_doctor(sub) -> None:
+    "`tcclip doctor`: the preflight of a profile (`tcclip.experiments.doctor`)."
+    dr = sub.add_parser("doctor", help="check weights, split files, videos, disk and GPUs of a profile before training",
+                        description="Checks the CLIP weights of every method, every split file of every protocol (labels, "
+                                    "and each listed video: found, missing, unreadable), free disk and the GPUs against the "
+                                    "launcher; prints what to fix. Exit 1 when anything blocks.")
+    dr.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="default: params.yaml's `profile`")
+    dr.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a config field")
+    dr.add_argument("--params", default=None, help="params.yaml to read")
+    dr.add_argument("--workers", type=int, default=8, help="threads checking videos (default 8)")
+    dr.add_argument("--exists-only", action="store_true", help="only check that videos exist (no decoding)")
+    dr.add_argument("--quiet", action="store_true", help="no progress bar")
+    dr.add_argument("--min-free-gb", type=float, default=None, help="free disk the runs need (default 50 GiB for paper, else 1)")
+    dr.add_argument("--launcher", default=None, help="check this launcher command instead of params.yaml's launchers[profile]")
+
+# %% ../nbs/90_cli.ipynb
 def build_parser() -> argparse.ArgumentParser:
     "The `tcclip` argument parser (subcommands train, eval, predict, pretrain, ablate, report, data, maxi)."
     parser = argparse.ArgumentParser(prog="tcclip", description="TC-CLIP: train and evaluate video CLIP models "
@@ -217,9 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     from importlib.metadata import version
     parser.add_argument("--version", action="version", version=f"tcclip {version('tcclip')}")
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{train,eval,predict,features,export,data,pretrain,ablate,report,maxi}")
+                                metavar="{train,eval,predict,features,export,data,doctor,pretrain,ablate,report,maxi}")
     for add in (_add_train, _add_eval, _add_predict, _add_features, _add_export, _add_pretrain, _add_ablate, _add_report,
-                _add_data, _add_maxi): add(sub)
+                _add_data, _add_maxi, _add_doctor): add(sub)
     return parser
 
 # %% ../nbs/90_cli.ipynb
@@ -365,7 +394,11 @@ def cmd_data(args) -> int:
         from tcclip.experiments.builders import prepare_benchmark
         cfg, bench = prepare_benchmark(_params_path(args), args.profile, args.overrides)
         print(f"{cfg.profile}: benchmark {bench.source} with datasets {', '.join(bench.datasets)}")
+        if any(o.startswith(("data.roots", "data.splits_root")) for o in args.overrides):   # dvc repro would not see them
+            print("note: `dvc repro` runs `tcclip data prepare` without --set: put data.roots / data.splits_root in "
+                  f"params.yaml (profiles.{cfg.profile}.data) for the pipeline to use the same ones", file=sys.stderr)
         return 0
+    if args.data_command == "link": return cmd_data_link(args)
     from tcclip.data.check import check_videos, format_check_report
     for flag, value in (("--root", args.root), ("--split", args.split), ("--labels", args.labels)):
         if value is not None and not Path(value).exists(): raise ConfigError(f"{flag}: not found: {value}")
@@ -414,6 +447,32 @@ def cmd_maxi(args) -> int:
 
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "features": cmd_features, "export": cmd_export,
             "data": cmd_data, "pretrain": cmd_pretrain, "ablate": cmd_ablate, "report": cmd_report, "maxi": cmd_maxi}
+
+# %% ../nbs/90_cli.ipynb
+def cmd_data_link(args) -> int:
+    "`tcclip data link`: `tcclip.data.check.link_videos` over --split files or every split file of --role."
+    from tcclip.data.check import link_videos
+    splits = list(args.split)
+    if args.role:
+        from tcclip.experiments.doctor import role_split_files
+        splits += role_split_files(_params_path(args), args.profile, args.overrides, args.role)
+    if not splits: raise ConfigError("give --split FILE (repeatable) or --role ROLE")
+    if not Path(args.root).is_dir(): raise ConfigError(f"--root: no such folder: {args.root}")
+    done = link_videos(args.root, splits, args.out)
+    print(f"{len(splits)} split file(s): {done['linked']} linked, {done['present']} already there, "
+          f"{len(done['missing'])} not found under {args.root} -> {args.out}")
+    for rel, why in list(done["missing"].items())[:10]: print(f"not linked: {rel} ({why})")
+    return 0 if not done["missing"] else 1
+
+def cmd_doctor(args) -> int:
+    "`tcclip doctor`: `tcclip.experiments.doctor.doctor`, printed; exit 1 when anything blocks."
+    from tcclip.experiments.doctor import doctor, format_doctor
+    report = doctor(_params_path(args), args.profile, args.overrides, workers=args.workers, progress=not args.quiet,
+                    decode=not args.exists_only, min_free_gb=args.min_free_gb, launcher=args.launcher)
+    print(format_doctor(report))
+    return 0 if report.ok else 1
+
+COMMANDS["doctor"] = cmd_doctor
 
 # %% ../nbs/90_cli.ipynb
 USER_ERRORS = (TcclipError, FileNotFoundError, KeyError, ValueError, TypeError)

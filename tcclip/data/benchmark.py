@@ -19,8 +19,8 @@ from .transforms import VideoTransformConfig
 from .dataset import VideoDataset
 
 # %% auto 0
-__all__ = ['MANIFEST_FORMAT', 'load_manifest', 'manifest_files', 'write_real_manifest', 'manifest_dataset', 'SplitSpec',
-           'Benchmark']
+__all__ = ['MANIFEST_FORMAT', 'load_manifest', 'manifest_files', 'real_manifest', 'write_real_manifest', 'split_files_of',
+           'real_source_problems', 'manifest_dataset', 'SplitSpec', 'Benchmark']
 
 # %% ../../nbs/data/08_benchmark.ipynb
 MANIFEST_FORMAT = "tcclip-benchmark/1"
@@ -82,10 +82,23 @@ def manifest_files(manifest: dict[str, Any], role: str, split: str, labels: str 
     return Path(spec["root"]), split_file, label_file
 
 # %% ../../nbs/data/08_benchmark.ipynb
-def write_real_manifest(out_dir: str | os.PathLike, files_root: str | os.PathLike,
-                        roots: dict[str, str]) -> Path:
-    """Write `out_dir/benchmark.json` for the real datasets: the authors' split/label files under `files_root`
-    (their repository's layout) and the video root of each role in `roots` (roles without a root are left out)."""
+def _files_digest(files_root: Path, roles) -> str:
+    "sha256 over the label and split files of `roles` present under `files_root`: changes when any of them does."
+    import hashlib
+    h = hashlib.sha256()
+    for role in sorted(roles):
+        spec = REAL_DATA_FILES[role]
+        for rel in sorted({*spec["label_files"].values(), *spec["ann_files"].values()}):
+            for name in ([rel.format(shot=s) for s in (2, 4, 8, 16)] if "{shot}" in rel else
+                         [rel.format(base=b) for b in (1, 2, 3)] if "{base}" in rel else [rel]):
+                f = files_root / name
+                if f.is_file(): h.update(name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+# %% ../../nbs/data/08_benchmark.ipynb
+def real_manifest(files_root: str | os.PathLike, roots: Mapping[str, str]) -> dict[str, Any]:
+    """The manifest (a dict) of the real datasets: the authors' split/label files under `files_root` (their
+    repository's layout) and the video root of each role in `roots` (roles without a root are left out)."""
     unknown = set(roots) - set(REAL_DATA_FILES)
     if unknown: raise KeyError(f"unknown dataset roles {sorted(unknown)}; expected some of {sorted(REAL_DATA_FILES)}")
     files_root = Path(files_root).resolve()
@@ -96,12 +109,49 @@ def write_real_manifest(out_dir: str | os.PathLike, files_root: str | os.PathLik
                           "num_classes": dict(spec["num_classes"]),
                           "label_files": {k: str(files_root / v) for k, v in spec["label_files"].items()},
                           "ann_files": {k: str(files_root / v) for k, v in spec["ann_files"].items()}}
-    manifest = {"format": MANIFEST_FORMAT, "kind": "real", "name": "paper datasets (authors' splits)",
-                "datasets": datasets, "protocols": PROTOCOL_FILES}
+    return {"format": MANIFEST_FORMAT, "kind": "real", "name": "paper datasets (authors' splits)",
+            "splits_root": str(files_root), "files_digest": _files_digest(files_root, roots),
+            "datasets": datasets, "protocols": PROTOCOL_FILES}
+
+def write_real_manifest(out_dir: str | os.PathLike, files_root: str | os.PathLike,
+                        roots: dict[str, str]) -> Path:
+    "Write `out_dir/benchmark.json` of `real_manifest(files_root, roots)`."
+    manifest = real_manifest(files_root, roots)
     out = Path(out_dir) / "benchmark.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return out
+
+# %% ../../nbs/data/08_benchmark.ipynb
+def split_files_of(role: str) -> list[str]:
+    "Every split file of `role` (placeholders expanded: shots 2-16, base splits 1-3)."
+    out = []
+    for rel in REAL_DATA_FILES[role]["ann_files"].values():
+        out += ([rel.format(shot=s) for s in (2, 4, 8, 16)] if "{shot}" in rel else
+                [rel.format(base=b) for b in (1, 2, 3)] if "{base}" in rel else [rel])
+    return out
+
+def real_source_problems(files_root: str | os.PathLike | None, roots: Mapping[str, str | None]) -> list[str]:
+    """What keeps `real_manifest(files_root, roots)` from describing usable data: one line per problem, each naming
+    the `data.roots.<role>` or `data.splits_root` value at fault. Null roots are ignored (roles you do not have)."""
+    problems, files_root = [], Path(files_root) if files_root else None
+    if files_root is None: problems.append("data.splits_root is not set (the folder with the authors' labels/ and datasets_splits/)")
+    elif not files_root.is_dir():
+        problems.append(f"data.splits_root={files_root}: no such folder (get the authors' files with `tcclip data fetch-splits`)")
+    elif not any((files_root / sub).is_dir() for sub in ("labels", "datasets_splits")):
+        problems.append(f"data.splits_root={files_root} holds neither labels/ nor datasets_splits/ (get the authors' "
+                        "files with `tcclip data fetch-splits`)")
+        files_root = None
+    for role, root in roots.items():
+        if not root: continue
+        if role not in REAL_DATA_FILES:
+            problems.append(f"data.roots.{role}: unknown dataset role (expected one of {', '.join(REAL_DATA_FILES)})"); continue
+        if not Path(root).is_dir(): problems.append(f"data.roots.{role}={root}: no such folder")
+        if files_root is not None and files_root.is_dir():
+            files = split_files_of(role)
+            if not any((files_root / f).is_file() for f in files):
+                problems.append(f"data.splits_root={files_root} holds no split file of {role} (expected e.g. {files[0]})")
+    return problems
 
 # %% ../../nbs/data/08_benchmark.ipynb
 def manifest_dataset(manifest: dict[str, Any], role: str, split: str, labels: str = "default", *,

@@ -15,7 +15,8 @@ from .formats import read_labels, read_split
 from .video import VideoDecodeError, _open_video, read_frames
 
 # %% auto 0
-__all__ = ['VideoCheckReport', 'check_video', 'check_videos', 'format_check_report']
+__all__ = ['VideoCheckReport', 'check_video', 'check_videos', 'format_check_report', 'index_videos', 'locate_videos',
+           'link_videos']
 
 # %% ../../nbs/data/09_check.ipynb
 @dataclass
@@ -82,3 +83,41 @@ def format_check_report(report: VideoCheckReport, max_listed: int | None = None)
     lines += listed
     if report.ok: lines.append("all videos decode")
     return "\n".join(lines)
+
+# %% ../../nbs/data/09_check.ipynb
+def index_videos(root: str | os.PathLike) -> dict[str, list[Path]]:
+    "File name -> every path under `root` with that name (symlinked folders followed)."
+    index: dict[str, list[Path]] = {}
+    for folder, _, files in os.walk(root, followlinks=True):
+        for name in files: index.setdefault(name, []).append(Path(folder) / name)
+    return index
+
+def locate_videos(root: str | os.PathLike, rel_paths, index: dict | None = None) -> dict[str, Path | str]:
+    """Where each split-line path is: `root/rel` when it exists, else the one file of that name under `root`; the
+    value is a reason string (`'not found'`, `'N files named X'`) when neither holds. The index is built on demand."""
+    out: dict[str, Path | str] = {}
+    for rel in rel_paths:
+        direct = Path(root) / rel
+        if direct.is_file(): out[rel] = direct; continue
+        if index is None: index = index_videos(root)
+        hits = index.get(Path(rel).name, [])
+        out[rel] = hits[0] if len(hits) == 1 else "not found" if not hits else f"{len(hits)} files named {Path(rel).name}"
+    return out
+
+# %% ../../nbs/data/09_check.ipynb
+def link_videos(source: str | os.PathLike, split_files, out: str | os.PathLike) -> dict:
+    """Symlink `out/<line path>` to the video each line of `split_files` names, found under `source` (class folders
+    allowed, see `locate_videos`). Existing links are kept. Returns counts (`linked`, `present`) and the paths
+    `missing` (with the reason)."""
+    rels = list(dict.fromkeys(r.path for f in split_files for r in read_split(f, allow_duplicates=True)))
+    todo = [r for r in rels if not (Path(out) / r).exists()]
+    found = locate_videos(source, todo)
+    report = {"linked": 0, "present": len(rels) - len(todo), "missing": {}}
+    for rel, where in found.items():
+        if isinstance(where, str): report["missing"][rel] = where; continue
+        dst = Path(out) / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if dst.is_symlink(): dst.unlink()                      # a dangling link from an earlier source
+        dst.symlink_to(Path(where).resolve())
+        report["linked"] += 1
+    return report

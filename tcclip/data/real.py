@@ -12,8 +12,8 @@ from typing import Any, Sequence
 from ..errors import UserError
 
 # %% auto 0
-__all__ = ['REAL_DATA_FILES', 'REAL_DATA_NOTES', 'PROTOCOL_FILES', 'AUTHORS_REPO', 'AUTHORS_REV', 'describe_real_splits',
-           'fetch_splits']
+__all__ = ['REAL_DATA_FILES', 'REAL_DATA_NOTES', 'REAL_DATA_LAYOUT', 'PROTOCOL_FILES', 'AUTHORS_REPO', 'AUTHORS_REV',
+           'describe_real_splits', 'fetch_splits']
 
 # %% ../../nbs/data/02_real.ipynb
 REAL_DATA_FILES: dict[str, dict[str, Any]] = {}
@@ -133,19 +133,31 @@ REAL_DATA_FILES["ssv2"] = {
 }
 
 # %% ../../nbs/data/02_real.ipynb
-# What the file names alone do not say (checked against the authors' repository listing and a copy of its files).
+# What the file names alone do not say (checked against the authors' repository listing at AUTHORS_REV).
 REAL_DATA_NOTES: dict[str, str] = {
     "k400.base_train": "the authors' configs name fs_base_s{base}_train.txt, but their repository ships "
                        "fs_base_s{base}_train_prefix.txt (key base_train_prefix), whose paths start with "
                        "train_base_s{base}/: copy or link the selected training videos into such folders, or strip "
                        "the prefix and point the root at the training videos",
-    "k400.train": "not in the authors' repository: k400_splits/train.txt and val.txt come from ViFi-CLIP / CVDF "
-                  "(train/, replacement/ and val/ folders under the root)",
-    "k600.val": "ZS_split{1,2,3}_K600_eval.txt are named by the authors' configs but not shipped in their repository "
-                "listing; the label files are",
-    "ssv2.few_shot_train": "named by the authors' configs; not in their repository listing",
+    "k400.train": "shipped (k400_splits/train.txt and val.txt, from ViFi-CLIP); the videos are the CVDF download "
+                  "(train/, val/ and replacement/ folders under the root)",
+    "k600.val": "ZS_split{1,2,3}_K600_eval.txt are shipped (k600_splits/), with the label file of each split",
+    "ssv2.few_shot_train": "shipped (ssv2_splits/train1_few_shot_{2,4,8,16}.txt)",
     "hmdb.base_train_all": "the full base-class training list of split 1, from which the 16-shot lists were drawn",
     "k600.label_files.val1_llm": "FROSTER's LLM labels exist for the three zero-shot splits and for all 600 classes",
+}
+
+# %% ../../nbs/data/02_real.ipynb
+REAL_DATA_LAYOUT: dict[str, str] = {
+    "k400": "the CVDF download (github.com/cvdfoundation/kinetics-dataset) as extracted: train/, val/ and replacement/ "
+            "under the root; lines: YouTubeID_start_end.mp4 with the path below the root",
+    "k600": "the CVDF Kinetics-600 download; the zero-shot lists name validation videos of the 220 new classes "
+            "(YouTubeID_start_end.mp4 below the root)",
+    "hmdb": "one flat folder of every .avi (lines: Name_of_clip_class_u_nm_np1_fr_goo_1.avi); the official rar "
+            "unpacks to one folder per class: `tcclip data link` flattens it",
+    "ucf": "one flat folder of every .avi (lines: v_Class_gXX_cYY.avi); UCF101.rar unpacks to UCF-101/<Class>/: "
+           "`tcclip data link` flattens it",
+    "ssv2": "the 20bn-something-something-v2 folder of <id>.webm files (lines: 12345.webm)",
 }
 
 # %% ../../nbs/data/02_real.ipynb

@@ -70,7 +70,9 @@ def canonical_config(d: dict) -> dict:
     from tcclip.engine.config import RunConfig
     from tcclip.model.video import ModelConfig
     cfg = RunConfig.from_dict(d)
-    return {**cfg.to_dict(), "model": dataclasses.asdict(ModelConfig.from_dict(cfg.model_kwargs()))}
+    out = {**cfg.to_dict(), "model": dataclasses.asdict(ModelConfig.from_dict(cfg.model_kwargs()))}
+    out["data"] = {**out["data"], "roots": {}}   # where the videos are on this machine: not part of the experiment
+    return out
 
 def reusable_runs(folders: Sequence[str | os.PathLike]) -> list[tuple[dict, Path]]:
     "(resolved config, run folder) of every finished run in `folders` or their immediate sub-folders."

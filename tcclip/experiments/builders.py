@@ -13,14 +13,23 @@ import torch
 from torch import nn
 
 from ..engine.config import RunConfig, is_local_weights
-from ..data.benchmark import Benchmark, SplitSpec
-from ..errors import CheckpointError
+import json
+from ..data.benchmark import Benchmark, SplitSpec, real_manifest, real_source_problems
+from ..errors import CheckpointError, ConfigError
 
 # %% auto 0
-__all__ = ['benchmark_from_config', 'prepare_benchmark', 'protocol_splits', 'video_transform', 'make_dataset', 'clip_weights_key',
-           'check_clip_weights', 'require_clip_weights', 'make_model', 'make_mixup']
+__all__ = ['benchmark_from_config', 'with_used_roots', 'prepare_benchmark', 'protocol_splits', 'video_transform', 'make_dataset',
+           'clip_weights_key', 'check_clip_weights', 'require_clip_weights', 'make_model', 'make_mixup']
 
 # %% ../../nbs/experiments/02_builders.ipynb
+def _real_manifest_of(d) -> dict:
+    "The real manifest data section `d` describes; a `ConfigError` lists every problem with its sources first."
+    roots = {role: root for role, root in d.roots.items() if root}
+    problems = real_source_problems(d.splits_root, roots)
+    if not roots: problems.append("data.splits_root is set but data.roots gives no video folder; set e.g. data.roots.hmdb=/data/hmdb51")
+    if problems: raise ConfigError("; ".join(problems))
+    return real_manifest(d.splits_root, roots)
+
 def _write_benchmark(d, path: Path) -> None:
     "Write the missing benchmark of data section `d` into `path`: render the synthetic one, or index the real videos."
     if d.synth_preset:
@@ -29,21 +38,41 @@ def _write_benchmark(d, path: Path) -> None:
     if not d.splits_root:
         raise FileNotFoundError(f"no benchmark.json in {path}: set data.synth_preset to render the synthetic benchmark, "
                                 "or data.splits_root (the authors' split files) and data.roots (your video folders)")
-    if not Path(d.splits_root).is_dir():
-        raise FileNotFoundError(f"data.splits_root={d.splits_root} does not exist: get the authors' split and label "
-                                "files with `tcclip data fetch-splits` (dvc import, needs network) or point it at a copy")
-    roots = {role: root for role, root in d.roots.items() if root}
-    if not roots: raise ValueError("data.splits_root is set but data.roots gives no video folder; set e.g. data.roots.hmdb=/data/hmdb51")
-    from tcclip.data.benchmark import write_real_manifest
-    write_real_manifest(path, d.splits_root, roots)
+    _save_manifest(path, _real_manifest_of(d))
+
+def _save_manifest(path: Path, manifest: dict) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "benchmark.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+
+# %% ../../nbs/experiments/02_builders.ipynb
+def _refresh_real_manifest(d, path: Path) -> bool:
+    """Rewrite the real manifest in `path` when the roots or the split files of data section `d` differ from the
+    ones it records (a dataset added, a root moved, the authors' files re-fetched). True if it was rewritten."""
+    old = json.loads((path / "benchmark.json").read_text(encoding="utf-8"))
+    if old.get("kind") != "real" or not d.splits_root or not any(d.roots.values()): return False
+    new = json.loads(json.dumps(_real_manifest_of(d)))
+    if new == old: return False
+    _save_manifest(path, new)
+    return True
 
 def benchmark_from_config(cfg: RunConfig, build_if_missing: bool = True) -> Benchmark:
-    "The benchmark of `cfg.data`, written first (`_write_benchmark`) if it is missing and `build_if_missing`."
+    """The benchmark of `cfg.data`, written first (`_write_benchmark`) if it is missing and `build_if_missing`, and
+    a real manifest rewritten when its roots or split files changed."""
     d = cfg.data
     if not d.benchmark: raise ValueError("data.benchmark is not set (a folder with benchmark.json)")
     path = Path(d.benchmark)
-    if not (path / "benchmark.json").is_file() and build_if_missing: _write_benchmark(d, path)
+    if build_if_missing:
+        if not (path / "benchmark.json").is_file(): _write_benchmark(d, path)
+        elif _refresh_real_manifest(d, path): print(f"{path / 'benchmark.json'}: rewritten (data.roots or the split files changed)")
     return Benchmark.load(path, d.roots)
+
+# %% ../../nbs/experiments/02_builders.ipynb
+def with_used_roots(cfg: RunConfig, bench: Benchmark) -> RunConfig:
+    "`cfg` whose `data.roots` names the video root of every role of a real benchmark (synthetic ones: `cfg` as is)."
+    import dataclasses
+    if bench.manifest.get("kind") != "real": return cfg
+    roots = {**cfg.data.roots, **{role: spec["root"] for role, spec in bench.datasets.items()}}
+    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, roots=roots))
 
 # %% ../../nbs/experiments/02_builders.ipynb
 def prepare_benchmark(params: str | os.PathLike, profile: str | None = None,

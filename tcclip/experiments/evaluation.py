@@ -22,7 +22,7 @@ from ..data.benchmark import Benchmark, SplitSpec
 from ..engine.distributed import DistInfo, init_distributed
 from ..engine.checkpoint import unwrap
 from ..engine.evaluate import WISE_FT_KEEP_FINETUNED, evaluate_split, harmonic_mean, wise_ft_model
-from .builders import benchmark_from_config, make_dataset, make_model, protocol_splits
+from .builders import benchmark_from_config, make_dataset, make_model, protocol_splits, with_used_roots
 from ..errors import CheckpointError, ConfigError
 
 # %% auto 0
@@ -248,6 +248,6 @@ def run_evaluation(cfg: RunConfig, out: str | os.PathLike, checkpoint: str | os.
     metrics["wall_time_s"] = round(time.perf_counter() - started, 1)
     if dist.is_main:
         if sweep: write_json(out / "wise_ft_sweep.json", metrics["wise_ft_sweep"])
-        save_config(cfg, out / "resolved_config.yaml")
+        save_config(with_used_roots(cfg, bench), out / "resolved_config.yaml")
         write_json(out / "metrics.json", metrics)
     return metrics

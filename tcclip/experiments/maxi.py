@@ -498,7 +498,7 @@ def train_maxi(cfg, out_dir: str | os.PathLike, settings: Mapping, *, resume: bo
     from tcclip.engine.checkpoint import save_model
     from tcclip.engine.distributed import init_distributed, seed_everything
     from tcclip.engine.fit import fit
-    from tcclip.experiments.builders import benchmark_from_config, make_dataset, make_model, protocol_splits
+    from tcclip.experiments.builders import benchmark_from_config, make_dataset, make_model, protocol_splits, with_used_roots
     from tcclip.experiments.evaluation import write_json
     from tcclip.experiments.protocols import _evaluate_trained
     started, dist, out_dir = time.perf_counter(), dist or init_distributed(), Path(out_dir)
@@ -507,7 +507,7 @@ def train_maxi(cfg, out_dir: str | os.PathLike, settings: Mapping, *, resume: bo
     bench = benchmark_from_config(cfg)
     splits = protocol_splits(cfg, bench)
     train_set = make_dataset(cfg, splits["train"], train=True)
-    out_dir.mkdir(parents=True, exist_ok=True); save_config(cfg, out_dir / "resolved_config.yaml")
+    out_dir.mkdir(parents=True, exist_ok=True); save_config(with_used_roots(cfg, bench), out_dir / "resolved_config.yaml")
     bags = maxi_bags(cfg, settings, out_dir, train_set)
     kept = torch.utils.data.Subset(train_set, kept_indices(train_set, bags))
     classnames = list(train_set.classes)

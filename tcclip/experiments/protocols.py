@@ -16,7 +16,7 @@ from ..engine.config import RunConfig
 from ..engine.distributed import DistInfo, init_distributed, seed_everything
 from ..engine.checkpoint import init_from_checkpoint, save_model, unwrap
 from ..engine.fit import TrainState, fit
-from .builders import benchmark_from_config, make_dataset, make_mixup, make_model, protocol_splits
+from .builders import benchmark_from_config, make_dataset, make_mixup, make_model, protocol_splits, with_used_roots
 from .evaluation import metrics_summary, write_json
 from ..errors import CheckpointError, ConfigError
 
@@ -55,7 +55,7 @@ def train_protocol(cfg: RunConfig, out_dir: str | os.PathLike, *, resume: bool =
     model = make_model(cfg, classnames)
     initialised = init_from_checkpoint(model, init) if init is not None else None
     if dist.is_main:
-        out_dir.mkdir(parents=True, exist_ok=True); save_config(cfg, out_dir / "resolved_config.yaml")
+        out_dir.mkdir(parents=True, exist_ok=True); save_config(with_used_roots(cfg, bench), out_dir / "resolved_config.yaml")
     seed_everything(cfg.seed + dist.rank)
     result = fit(model, train_set, cfg, out_dir, resume=resume, mixup=make_mixup(cfg, len(classnames)),
                  callbacks=callbacks, collate_fn=collate_videos, dist=dist, progress=progress,
