@@ -181,7 +181,7 @@ def _add_data(sub) -> None:
     ln.add_argument("--split", action="append", default=[], help="split file to link (repeatable)")
     ln.add_argument("--role", default=None, choices=("k400", "hmdb", "ucf", "k600", "ssv2"),
                     help="link every split file of this dataset under the profile's data.splits_root")
-    ln.add_argument("--profile", default=None, choices=PROFILE_CHOICES, help="default: params.yaml's `profile`")
+    ln.add_argument("--profile", default="paper", choices=PROFILE_CHOICES, help="whose data.splits_root --role reads (default paper)")
     ln.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a config field")
     ln.add_argument("--params", default=None, help="params.yaml to read")
 
