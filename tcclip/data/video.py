@@ -13,16 +13,27 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import VideoError
+
 # %% auto 0
 __all__ = ['DECODERS', 'VideoDecodeError', 'get_decoder', 'set_decoder', 'PyAVReader', 'video_num_frames', 'write_video',
            'read_frames']
 
 # %% ../../nbs/data/03_video.ipynb
-class VideoDecodeError(RuntimeError):
+class VideoDecodeError(VideoError, RuntimeError):
     "A video is missing or cannot be decoded; `path` names it."
-    def __init__(self, path: str | os.PathLike, reason: str):
+    def __init__(self, path: str | os.PathLike, reason: str | None = None):
+        if reason is None: path, reason = _from_worker_text(str(path))
         super().__init__(f"cannot read video {path}: {reason}")
         self.path, self.reason = str(path), reason
+    def __reduce__(self): return type(self), (self.path, self.reason)
+
+def _from_worker_text(text: str) -> tuple[str, str]:
+    """(path, reason) of the text a DataLoader worker re-raises a `VideoDecodeError` with: the worker's traceback,
+    whose last line is `...VideoDecodeError: cannot read video PATH: REASON`."""
+    last = text.strip().splitlines()[-1] if text.strip() else ""
+    path, sep, reason = last.partition("cannot read video ")[2].partition(": ")
+    return (path, reason) if sep else (text, "unknown reason")
 
 def _reason(e: Exception) -> str: return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
 

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from .config import RunConfig
+from ..errors import CheckpointError
 
 # %% auto 0
 __all__ = ['save_checkpoint', 'load_checkpoint', 'unwrap', 'save_model', 'init_from_checkpoint']
@@ -35,12 +36,20 @@ def save_checkpoint(state: Mapping, path: str | os.PathLike) -> Path:
         finally: os.close(fd)
     return path
 
-def load_checkpoint(path: str | os.PathLike) -> dict:
-    "A checkpoint written by `save_checkpoint` (safe `weights_only` loading, on CPU)."
+def load_checkpoint(path: str | os.PathLike, required: Sequence[str] = (), kind: str = "checkpoint") -> dict:
+    """A checkpoint written by `save_checkpoint` (safe `weights_only` loading, on CPU). A `CheckpointError` naming the
+    file when it is missing, empty, unreadable, not a dict, or lacks one of the `required` keys (then it is no `kind`)."""
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"checkpoint not found: {path}")
-    try: return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e: raise RuntimeError(f"cannot read checkpoint {path}: {e}") from e
+    if not path.is_file(): raise CheckpointError(f"checkpoint not found: {path}")
+    if path.stat().st_size == 0: raise CheckpointError(f"cannot read checkpoint {path}: empty file")
+    try: ck = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise CheckpointError(f"cannot read checkpoint {path} (truncated, or not a PyTorch file?): {why}") from None
+    if not isinstance(ck, dict): raise CheckpointError(f"{path} holds a {type(ck).__name__}, not a {kind}")
+    missing = [k for k in required if k not in ck]
+    if missing: raise CheckpointError(f"{path} is not a {kind} (it has no {', '.join(map(repr, missing))})")
+    return ck
 
 # %% ../../nbs/engine/04_checkpoint.ipynb
 def unwrap(model: nn.Module) -> nn.Module:

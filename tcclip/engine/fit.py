@@ -20,6 +20,7 @@ from .config import RunConfig
 from .optim import WarmupCosineSchedule, build_optimizer, video_text_loss
 from .distributed import DistInfo, ResumableSampler, all_reduce_sum, get_rng_state, set_rng_state
 from .checkpoint import load_checkpoint, save_checkpoint, unwrap
+from ..errors import CheckpointError
 
 # %% auto 0
 __all__ = ['autocast_settings', 'TrainState', 'StopTraining', 'epoch_plan', 'FitRun', 'setup_run', 'LossModule', 'micro_step',
@@ -187,11 +188,17 @@ def save_run(run: FitRun) -> None:
                          n_seen=st.n_seen, history=st.history, config=run.cfg.to_dict(), **run.extra_state), run.ckpt_path)
 
 # %% ../../nbs/engine/05_fit.ipynb
+_RESUME_KEYS = ("model", "optimizer", "scheduler", "scaler", "rng", "epoch", "step", "batch_in_epoch", "loss_sum",
+                "n_seen", "history")
+
 def resume_run(run: FitRun) -> None:
     "Restore weights, optimiser, schedule, scaler, position and this rank's random state from `run.ckpt_path`."
-    ck = load_checkpoint(run.ckpt_path)
-    unwrap(run.model).load_state_dict(ck["model"])
-    run.optimizer.load_state_dict(ck["optimizer"]); run.schedule.load_state_dict(ck["scheduler"])
+    ck = load_checkpoint(run.ckpt_path, required=_RESUME_KEYS, kind="resumable training state")
+    try:
+        unwrap(run.model).load_state_dict(ck["model"])
+        run.optimizer.load_state_dict(ck["optimizer"]); run.schedule.load_state_dict(ck["scheduler"])
+    except (RuntimeError, ValueError, KeyError) as e:
+        raise CheckpointError(f"{run.ckpt_path} does not fit this run's model or optimiser: {str(e).splitlines()[0]}") from None
     run.scaler.load_state_dict(ck["scaler"])
     run.state = TrainState(ck["epoch"], ck["step"], ck["batch_in_epoch"], ck["loss_sum"], ck["n_seen"], list(ck["history"]))
     set_rng_state(ck["rng"][min(run.dist.rank, len(ck["rng"]) - 1)])
