@@ -61,6 +61,7 @@ def _add_train(sub) -> None:
     t.add_argument("--keep-last", action="store_true",
                    help="keep OUT/last.pt (the resumable state) after a successful run; default: only model.pt stays")
     t.add_argument("--resume", action="store_true", help="continue from OUT/last.pt if it exists")
+    t.add_argument("--overwrite", action="store_true", help="replace the finished or unfinished run in OUT (default: refuse)")
     t.add_argument("--no-eval", action="store_true", help="train only")
 
 #| export
@@ -79,6 +80,7 @@ def _add_eval(sub) -> None:
                    help="WiSE-FT weight in [0, 1] (theta = (1-W) CLIP + W fine-tuned); default: the recipe's eval.wise_ft")
     e.add_argument("--wise-ft-sweep", action="store_true",
                    help="zero-shot protocol: sweep W = 0, 0.1, ..., 1 (Figure 8) into OUT/wise_ft_sweep.json")
+    e.add_argument("--overwrite", action="store_true", help="replace a previous evaluation in OUT (default: refuse)")
 
 # %% ../nbs/90_cli.ipynb
 def _add_predict(sub) -> None:
@@ -152,6 +154,7 @@ def _add_data(sub) -> None:
     s.add_argument("out", help="output folder")
     s.add_argument("--preset", default="smoke", choices=("smoke", "mini"), help="size preset (default smoke)")
     s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--overwrite", action="store_true", help="replace a synthetic benchmark of another preset or seed in OUT")
     pp = dsub.add_parser("prepare", help="write the benchmark a profile reads (render the synthetic one, or the real manifest)",
                          description="smoke/mini: render the synthetic benchmark into data.benchmark; paper: write "
                                      "data.benchmark/benchmark.json from data.splits_root (the authors' split files) "
@@ -311,6 +314,13 @@ def _is_maxi(args) -> bool:
     from tcclip.experiments.maxi import is_maxi_method
     return bool(args.method) and is_maxi_method(read_params_file(_params_path(args)), args.method)
 
+def _guard(args, train: bool, config=None):
+    "`tcclip.engine.run_folder.run_folder` on `--out` (rank 0; the other ranks of a torchrun job write nothing)."
+    import contextlib
+    from tcclip.engine.run_folder import run_folder
+    if not _is_main(): return contextlib.nullcontext()
+    return run_folder(args.out, train=train, resume=getattr(args, "resume", False), overwrite=args.overwrite, config=config)
+
 def cmd_maxi_train(args) -> int:
     "`tcclip train --method maxi`: `tcclip.experiments.maxi.train_maxi` (bags, MIL training, zero-shot evaluation)."
     from tcclip.experiments.evaluation import metrics_summary
@@ -320,8 +330,9 @@ def cmd_maxi_train(args) -> int:
         if value: raise ConfigError(f"--method {args.method} takes no {flag}")
     cfg, settings = load_maxi(_params_path(args), args.profile, args.overrides, method=args.method)
     if not _leave_torchrun(): return 0   # dvc.yaml's paper launcher starts MAXI under torchrun: rank 0 trains alone
-    m = train_maxi(cfg, args.out, settings, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
-                   keep_last=args.keep_last)
+    with _guard(args, train=True, config=cfg.to_dict()):
+        m = train_maxi(cfg, args.out, settings, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
+                       keep_last=args.keep_last)
     print(f"maxi ({cfg.profile}) -> {Path(args.out) / 'metrics.json'}: {metrics_summary(m)} "
           f"matching={m['matching']['accuracy_kept']:.1f}% of {m['matching']['kept']} kept")
     return 0
@@ -336,15 +347,17 @@ def cmd_train(args) -> int:
     if splits and args.split is not None: raise ConfigError("give --split or --splits, not both")
     runs = [(_load_config(_with(args, **sel)), out) for out, sel in sweep_runs(args.out, shots, splits)]  # all valid first
     for line in train_runs(runs, jobs=_jobs(args), resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
-                           init=args.init, keep_last=args.keep_last):
+                           init=args.init, keep_last=args.keep_last, overwrite=args.overwrite):
         print(line)
     return 0
 
 def cmd_eval(args) -> int:
     "`tcclip eval`: `run_evaluation` (a checkpoint or Vanilla CLIP, WiSE-FT, the Figure 8 sweep, a subset)."
     from tcclip.experiments.evaluation import metrics_summary, run_evaluation
-    metrics = run_evaluation(_load_config(args), args.out, checkpoint=args.checkpoint, official=args.official,
-                             wise_ft=args.wise_ft, sweep=args.wise_ft_sweep, subset=args.subset, progress=not args.quiet)
+    cfg = _load_config(args)
+    with _guard(args, train=False):
+        metrics = run_evaluation(cfg, args.out, checkpoint=args.checkpoint, official=args.official,
+                                 wise_ft=args.wise_ft, sweep=args.wise_ft_sweep, subset=args.subset, progress=not args.quiet)
     if _is_main():
         print(f"{metrics['protocol']} eval of {args.checkpoint} -> {Path(args.out) / 'metrics.json'}: {metrics_summary(metrics)}")
     return 0
@@ -386,7 +399,7 @@ def cmd_data(args) -> int:
     "`tcclip data synth|prepare|fetch-splits|check`."
     if args.data_command == "synth":
         from tcclip.data.synth import build_benchmark
-        build_benchmark(args.out, preset=args.preset, seed=args.seed)
+        build_benchmark(args.out, preset=args.preset, seed=args.seed, overwrite=args.overwrite)
         print(f"synthetic benchmark ({args.preset}, seed {args.seed}) written to {args.out}")
         return 0
     if args.data_command == "fetch-splits": return fetch_splits(args.out, args.rev)
@@ -478,9 +491,11 @@ COMMANDS["doctor"] = cmd_doctor
 USER_ERRORS = (TcclipError, FileNotFoundError, KeyError, ValueError, TypeError)
 
 def _message(err: BaseException) -> str:
-    "The one-line message of a user error (a `KeyError`'s text without the quotes `str` adds)."
-    msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-    return str(msg).strip() or type(err).__name__
+    """The one-line message of a user error (a `KeyError`'s text without the quotes `str` adds; of an error a DataLoader
+    worker re-raised with the worker's traceback as text, that traceback's last line without the exception's name)."""
+    msg = str(err.args[0] if isinstance(err, KeyError) and err.args else err).strip()
+    if "Original Traceback" in msg: msg = msg.splitlines()[-1].partition(": ")[2].strip()
+    return msg or type(err).__name__
 
 def _record_stage_time(args, argv: Sequence[str] | None, started: float, code: int) -> None:
     """OUT/stage_time.json for a command with an output folder (one DVC stage each): the report's per-stage times.

@@ -208,6 +208,9 @@ def fetch_splits(out: str = "data/splits", rev: str = AUTHORS_REV, folders: Sequ
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             detail = (done.stderr or done.stdout).strip().splitlines()
+            if "not inside of a DVC repository" in (done.stderr + done.stdout):
+                raise UserError(f"`dvc import` needs a DVC project: run `tcclip data fetch-splits` inside the tcclip "
+                                f"repository (or after `git init && dvc init` in {Path.cwd()})")
             raise UserError(f"`{' '.join(cmd)}` failed (offline? this needs access to github.com): "
                             f"{detail[-1] if detail else 'no output'}")
         print(f"imported {AUTHORS_REPO}/{folder}@{rev} -> {out}/{folder}")

@@ -24,6 +24,7 @@ from .benchmark import MANIFEST_FORMAT
 from .real import PROTOCOL_FILES
 from .formats import write_labels_csv, write_labels_json, write_split
 from .video import write_video
+from ..errors import RunFolderError
 
 # %% auto 0
 __all__ = ['GENERATOR_VERSION', 'COLOURS', 'SHAPES', 'ROUND_SHAPES', 'DISTRACTOR_COLOURS', 'MOTIONS', 'SSV2_STATIC', 'FAMILIES',
@@ -684,10 +685,11 @@ def _reusable_build(out: Path, preset: SynthPreset, seed: int, overwrite: bool) 
                (GENERATOR_VERSION, json.loads(json.dumps(dataclasses.asdict(preset))), seed)
         if same and not overwrite: return old
         if not overwrite:
-            raise FileExistsError(f"{out} holds another build (preset {old.get('preset')!r}, seed {old.get('seed')}, "
-                                  f"generator {old.get('generator_version')}); pass overwrite=True to replace it")
+            raise RunFolderError(f"{out} holds another build (preset {old.get('preset')!r}, seed {old.get('seed')}, "
+                                 f"generator {old.get('generator_version')}): replace it with `tcclip data synth "
+                                 "--overwrite` (overwrite=True), or choose another folder")
     elif out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} exists, is not empty and holds no benchmark.json; choose an empty folder")
+        raise RunFolderError(f"{out} exists, is not empty and holds no benchmark.json: choose an empty or new folder")
     return None
 
 

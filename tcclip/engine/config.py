@@ -271,7 +271,8 @@ def is_local_weights(value: Any) -> bool:
     return isinstance(value, str) and (value.endswith((".pt", ".pth", ".bin", ".safetensors")) or ("/" in value and ":" not in value))
 
 def save_config(cfg: RunConfig, path: str | os.PathLike) -> Path:
-    "Write the resolved config as YAML (what `tcclip train` stores next to its checkpoint)."
+    "Write the resolved config as YAML (what `tcclip train` stores next to its checkpoint), atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False)); os.replace(tmp, path)
     return path

@@ -139,22 +139,31 @@ def _load_official(path: Path, cfg: RunConfig, classnames: Sequence[str] | None)
                                     clip_weights=clip_weights, **overrides)
 
 # %% ../../nbs/experiments/03_evaluation.ipynb
+def _load_official_file(path: Path, cfg: RunConfig, classnames) -> nn.Module:
+    "`_load_official`, with a file that is no authors' checkpoint of the profile's model as a `CheckpointError` naming it."
+    import pickle
+    try: return _load_official(path, cfg, classnames)
+    except (RuntimeError, ValueError, TypeError, KeyError, IndexError, EOFError, pickle.UnpicklingError) as e:
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise CheckpointError(f"{path} is not an authors' {cfg.model.get('kind', 'tc-clip')} checkpoint of this profile's "
+                              f"model ({why})") from None
+
 def load_for_eval(checkpoint: str | os.PathLike, cfg: RunConfig, *, official: bool = False,
                   classnames: Sequence[str] | None = None) -> tuple[nn.Module, RunConfig]:
     "(model in eval mode, effective config) for `checkpoint`; see above."
     from tcclip.engine.checkpoint import load_checkpoint
     path = Path(checkpoint)
     if not path.is_file(): raise CheckpointError(f"checkpoint not found: {path}")
-    if official: return _load_official(path, cfg, classnames).eval(), cfg
-    try: ck = load_checkpoint(path)
-    except RuntimeError as e: raise CheckpointError(str(e)) from None
+    if official: return _load_official_file(path, cfg, classnames).eval(), cfg
+    ck = load_checkpoint(path)                                                  # a CheckpointError naming an unreadable file
     if "model" not in ck or "classnames" not in ck:
         raise CheckpointError(f"{path} is not a tcclip checkpoint (needs 'model' and 'classnames'; use --official for "
                               "the authors' checkpoints)")
     cfg = config_for_checkpoint(cfg, ck.get("config"))
     bare = dataclasses.replace(cfg, model={**cfg.model, "pretrained": None})   # every weight comes from the checkpoint
     model = make_model(bare, ck["classnames"] if classnames is None else classnames)
-    model.load_state_dict(ck["model"])                                          # strict: all keys, all shapes
+    try: model.load_state_dict(ck["model"])                                     # strict: all keys, all shapes
+    except RuntimeError as e: raise CheckpointError(f"{path} does not fit its recorded model: {str(e).splitlines()[0]}") from None
     return model.eval(), cfg
 
 # %% ../../nbs/experiments/03_evaluation.ipynb

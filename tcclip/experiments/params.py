@@ -50,7 +50,13 @@ def read_params_file(path: str | os.PathLike = "params.yaml") -> dict:
     "The raw YAML of `path`, checked for the `defaults` / `recipes` / `profiles` layout."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"params file not found: {path}")
-    with open(path) as f: raw = yaml.safe_load(f) or {}
+    try:
+        with open(path) as f: raw = yaml.safe_load(f) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', None) or type(e).__name__})") from None
+    if not isinstance(raw, Mapping): raise ConfigError(f"{path}: expected a YAML mapping, got a {type(raw).__name__}")
     for section in ("defaults", "recipes", "profiles"):
         if not isinstance(raw.get(section), Mapping):
             raise KeyError(f"{path}: missing mapping section {section!r}")

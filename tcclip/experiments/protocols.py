@@ -21,7 +21,7 @@ from .evaluation import metrics_summary, write_json
 from ..errors import CheckpointError, ConfigError
 
 # %% auto 0
-__all__ = ['train_protocol', 'sweep_runs', 'train_one', 'train_runs']
+__all__ = ['report_skipped', 'train_protocol', 'sweep_runs', 'train_one', 'train_runs']
 
 # %% ../../nbs/experiments/04_protocols.ipynb
 def _evaluate_trained(model, cfg: RunConfig, bench, splits, classnames, dist, progress: bool) -> dict:
@@ -37,6 +37,15 @@ def _evaluate_trained(model, cfg: RunConfig, bench, splits, classnames, dist, pr
     return out
 
 # %% ../../nbs/experiments/04_protocols.ipynb
+def report_skipped(paths: Sequence[str], out_dir: str | os.PathLike) -> Path:
+    "List the training videos `on_error=skip` replaced in `out_dir/skipped_videos.txt` and say so on stderr."
+    import sys
+    path = Path(out_dir) / "skipped_videos.txt"
+    path.write_text("".join(f"{p}\n" for p in paths))
+    print(f"tcclip: {len(paths)} training video(s) could not be read and were skipped (data.on_error=skip), e.g. "
+          f"{paths[0]}; all listed in {path}", file=sys.stderr)
+    return path
+
 def train_protocol(cfg: RunConfig, out_dir: str | os.PathLike, *, resume: bool = False, evaluate: bool = True,
                    progress: bool = True, callbacks: Sequence[Callable[[TrainState], None]] = (),
                    dist: DistInfo | None = None, init: str | os.PathLike | None = None) -> dict:
@@ -61,6 +70,7 @@ def train_protocol(cfg: RunConfig, out_dir: str | os.PathLike, *, resume: bool =
                  callbacks=callbacks, collate_fn=collate_videos, dist=dist, progress=progress,
                  extra_state={"classnames": classnames})
     if dist.is_main: save_model(model, cfg, classnames, out_dir / "model.pt")
+    if dist.is_main and result["skipped"]: report_skipped(result["skipped"], out_dir)
     metrics: dict = {"protocol": cfg.protocol.name, "profile": cfg.profile, "dataset": cfg.protocol.dataset,
                      "shot": cfg.protocol.shot, "split": cfg.protocol.split, "train_videos": len(train_set),
                      "skipped_train_videos": result["skipped"], "history": result["history"],
@@ -84,12 +94,18 @@ def sweep_runs(out: str | os.PathLike, shots: Sequence[int] | None = None,
 
 # %% ../../nbs/experiments/04_protocols.ipynb
 def train_one(cfg: RunConfig, out: str | os.PathLike, *, resume: bool = False, evaluate: bool = True, progress: bool = True,
-              init: str | os.PathLike | None = None, keep_last: bool = False, threads: int | None = None) -> str:
-    "Train and evaluate the run `cfg` into `out` (`train_protocol`); returns its summary line."
+              init: str | os.PathLike | None = None, keep_last: bool = False, threads: int | None = None,
+              overwrite: bool = False) -> str:
+    """Train and evaluate the run `cfg` into `out` (`train_protocol`) holding the folder's lock (`run_folder`: a finished
+    or resumable folder needs `overwrite` or `resume`); returns its summary line."""
+    import contextlib
+    from tcclip.engine.run_folder import run_folder
     if threads: torch.set_num_threads(threads)
     out, dist = Path(out), init_distributed()
-    metrics = train_protocol(cfg, out, resume=resume, evaluate=evaluate, progress=progress, dist=dist, init=init)
-    if dist.is_main and not keep_last and (out / "last.pt").exists(): (out / "last.pt").unlink()
+    guard = run_folder(out, resume=resume, overwrite=overwrite, config=cfg.to_dict()) if dist.is_main else contextlib.nullcontext()
+    with guard:
+        metrics = train_protocol(cfg, out, resume=resume, evaluate=evaluate, progress=progress, dist=dist, init=init)
+        if dist.is_main and not keep_last and (out / "last.pt").exists(): (out / "last.pt").unlink()
     return f"{cfg.protocol.name} ({cfg.profile}, {cfg.protocol.dataset}) -> {out / 'metrics.json'}: {metrics_summary(metrics)}"
 
 # %% ../../nbs/experiments/04_protocols.ipynb
@@ -100,10 +116,10 @@ def _train_job(job) -> str:
 
 def train_runs(runs: Sequence[tuple[RunConfig, str | os.PathLike]], *, jobs: int = 1, resume: bool = False,
                evaluate: bool = True, progress: bool = True, init: str | os.PathLike | None = None,
-               keep_last: bool = False) -> Iterator[str]:
+               keep_last: bool = False, overwrite: bool = False) -> Iterator[str]:
     "`train_one` of every `(config, output folder)`, `jobs` at a time in one-thread processes; yields the summary lines."
     if init is not None and not Path(init).is_file(): raise CheckpointError(f"--init: checkpoint not found: {init}")
-    kwargs = dict(resume=resume, evaluate=evaluate, progress=progress, init=init, keep_last=keep_last)
+    kwargs = dict(resume=resume, evaluate=evaluate, progress=progress, init=init, keep_last=keep_last, overwrite=overwrite)
     if jobs > 1 and len(runs) > 1:
         if "WORLD_SIZE" in os.environ: raise ConfigError("--jobs cannot be combined with torchrun")
         import concurrent.futures, multiprocessing
