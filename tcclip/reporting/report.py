@@ -20,7 +20,7 @@ def _git_revision(cwd: str | Path = ".") -> str:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd, capture_output=True,
                                text=True, check=True).stdout.strip()
-        return rev + (" (with uncommitted changes)" if dirty else "")
+        return rev + (" + uncommitted changes (a later commit holds this file)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
 
@@ -104,5 +104,8 @@ def write_report(profile: str, results_dir: str | Path, runs_dir: str | Path, *,
     times = run_times(runs_dir) if Path(runs_dir).is_dir() else pd.DataFrame(columns=["stage", "runs", "seconds"])
     for new, have in ((_stage_lines(stages), len(stages)), (_run_time_lines(times), len(times))):
         lines += [""] + (new if have or new[0] not in old else old[new[0]])   # nothing to read: keep the committed numbers
+    committed = [l for l in (out.read_text(encoding="utf-8").splitlines() if out.is_file() else []) if l.startswith("- Git revision:")]
+    if revision is None and committed and not (len(stages) or len(times)):   # nor the revision that made those numbers
+        lines = [committed[0] if l.startswith("- Git revision:") else l for l in lines]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
