@@ -95,9 +95,9 @@ def check_run_folder(folder: str | os.PathLike, *, train: bool = True, resume: b
     raise RunFolderError(f"{folder} holds an unfinished run ({has}): pass --resume to continue it, or --overwrite to start again")
 
 # %% ../../nbs/engine/07_run_folder.ipynb
-RUN_OUTPUTS = ("model.pt", "last.pt", "metrics.json", "resolved_config.yaml", "stage_time.json", "skipped_videos.txt",
-               "wise_ft_sweep.json", "dvclive")
-EVAL_OUTPUTS = ("metrics.json", "resolved_config.yaml", "stage_time.json", "wise_ft_sweep.json")
+RUN_OUTPUTS = ("model.pt", "last.pt", "metrics.json", "predictions.csv", "resolved_config.yaml", "stage_time.json",
+               "skipped_videos.txt", "wise_ft_sweep.json", "dvclive")
+EVAL_OUTPUTS = ("metrics.json", "predictions.csv", "resolved_config.yaml", "stage_time.json", "wise_ft_sweep.json")
 _TMP = re.compile(r"^\..+\.tmp-(\d+)$")
 
 def _pid_alive(pid: int) -> bool:
@@ -111,7 +111,7 @@ def remove_stale_tmp(folder: str | os.PathLike) -> list[str]:
     folder, gone = Path(folder), []
     for p in sorted(folder.iterdir()) if folder.is_dir() else ():
         m = _TMP.match(p.name)
-        stale = (m and not _pid_alive(int(m.group(1)))) or (p.name.endswith(".json.tmp") and p.is_file())
+        stale = (m and not _pid_alive(int(m.group(1)))) or p.name.endswith((".json.tmp", ".csv.tmp"))
         if stale and p.is_file(): p.unlink(); gone.append(p.name)
     return gone
 
