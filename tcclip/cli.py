@@ -333,6 +333,9 @@ def cmd_maxi_train(args) -> int:
     with _guard(args, train=True, config=cfg.to_dict()):
         m = train_maxi(cfg, args.out, settings, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
                        keep_last=args.keep_last)
+    if m.get("skipped_train_videos") and _is_main():
+        from tcclip.experiments.protocols import report_skipped
+        report_skipped(m["skipped_train_videos"], args.out)
     print(f"maxi ({cfg.profile}) -> {Path(args.out) / 'metrics.json'}: {metrics_summary(m)} "
           f"matching={m['matching']['accuracy_kept']:.1f}% of {m['matching']['kept']} kept")
     return 0
