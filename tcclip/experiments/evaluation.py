@@ -161,7 +161,11 @@ def load_for_eval(checkpoint: str | os.PathLike, cfg: RunConfig, *, official: bo
                               "the authors' checkpoints)")
     cfg = config_for_checkpoint(cfg, ck.get("config"))
     bare = dataclasses.replace(cfg, model={**cfg.model, "pretrained": None})   # every weight comes from the checkpoint
-    model = make_model(bare, ck["classnames"] if classnames is None else classnames)
+    import logging
+    from tcclip.model.clip import _NoRandomInitWarning
+    quiet = _NoRandomInitWarning(); logging.getLogger().addFilter(quiet)      # no "initialized randomly": they follow
+    try: model = make_model(bare, ck["classnames"] if classnames is None else classnames)
+    finally: logging.getLogger().removeFilter(quiet)
     try: model.load_state_dict(ck["model"])                                     # strict: all keys, all shapes
     except RuntimeError as e: raise CheckpointError(f"{path} does not fit its recorded model: {str(e).splitlines()[0]}") from None
     return model.eval(), cfg
