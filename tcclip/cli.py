@@ -330,6 +330,10 @@ def cmd_maxi_train(args) -> int:
         if value: raise ConfigError(f"--method {args.method} takes no {flag}")
     cfg, settings = load_maxi(_params_path(args), args.profile, args.overrides, method=args.method)
     if not _leave_torchrun(): return 0   # dvc.yaml's paper launcher starts MAXI under torchrun: rank 0 trains alone
+    from tcclip.engine.run_folder import run_folder_state
+    if args.resume and not args.overwrite and run_folder_state(args.out) == "finished":
+        print(f"maxi ({cfg.profile}) -> {args.out}: already finished (kept; --overwrite trains it again)"); args.untouched = True
+        return 0
     with _guard(args, train=True, config=cfg.to_dict()):
         m = train_maxi(cfg, args.out, settings, resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
                        keep_last=args.keep_last)
@@ -343,15 +347,17 @@ def cmd_maxi_train(args) -> int:
 def cmd_train(args) -> int:
     """`tcclip train`: `train_protocol` with the resolved config; with --shots/--splits, one run per value
     (the pipeline's few-shot and base-to-novel stages), each in its own OUT/k<K> or OUT/s<S>."""
-    from tcclip.experiments.protocols import sweep_runs, train_runs
+    from tcclip.experiments.protocols import ALREADY_FINISHED, sweep_runs, train_runs
     if _is_maxi(args): return cmd_maxi_train(args)
     shots, splits = _int_list(args.shots, "--shots"), _int_list(args.splits, "--splits")
     if shots and args.shot is not None: raise ConfigError("give --shot or --shots, not both")
     if splits and args.split is not None: raise ConfigError("give --split or --splits, not both")
     runs = [(_load_config(_with(args, **sel)), out) for out, sel in sweep_runs(args.out, shots, splits)]  # all valid first
+    lines = []
     for line in train_runs(runs, jobs=_jobs(args), resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
                            init=args.init, keep_last=args.keep_last, overwrite=args.overwrite):
-        print(line)
+        print(line); lines.append(line)
+    args.untouched = all(ALREADY_FINISHED in line for line in lines)   # nothing trained: no new stage_time.json
     return 0
 
 def cmd_eval(args) -> int:
@@ -505,7 +511,7 @@ def _record_stage_time(args, argv: Sequence[str] | None, started: float, code: i
     Rank 0 only under torchrun; nothing on failure."""
     from tcclip.experiments.evaluation import write_json
     out = getattr(args, "out", None)
-    if code != 0 or not out or not _is_main() or not Path(out).is_dir(): return
+    if code != 0 or not out or not _is_main() or not Path(out).is_dir() or getattr(args, "untouched", False): return
     write_json(Path(out) / "stage_time.json", {
         "command": "tcclip " + " ".join(sys.argv[1:] if argv is None else argv), "seconds": round(time.time() - started, 1),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})

@@ -21,7 +21,7 @@ from .evaluation import metrics_summary, write_json
 from ..errors import CheckpointError, ConfigError
 
 # %% auto 0
-__all__ = ['report_skipped', 'train_protocol', 'sweep_runs', 'train_one', 'train_runs']
+__all__ = ['ALREADY_FINISHED', 'report_skipped', 'train_protocol', 'sweep_runs', 'train_one', 'train_runs']
 
 # %% ../../nbs/experiments/04_protocols.ipynb
 def _evaluate_trained(model, cfg: RunConfig, bench, splits, classnames, dist, progress: bool) -> dict:
@@ -93,15 +93,20 @@ def sweep_runs(out: str | os.PathLike, shots: Sequence[int] | None = None,
     return runs
 
 # %% ../../nbs/experiments/04_protocols.ipynb
+ALREADY_FINISHED = "already finished"
+
 def train_one(cfg: RunConfig, out: str | os.PathLike, *, resume: bool = False, evaluate: bool = True, progress: bool = True,
               init: str | os.PathLike | None = None, keep_last: bool = False, threads: int | None = None,
               overwrite: bool = False) -> str:
     """Train and evaluate the run `cfg` into `out` (`train_protocol`) holding the folder's lock (`run_folder`: a finished
     or resumable folder needs `overwrite` or `resume`); returns its summary line."""
     import contextlib
-    from tcclip.engine.run_folder import run_folder
+    from tcclip.engine.run_folder import run_folder, run_folder_state
     if threads: torch.set_num_threads(threads)
     out, dist = Path(out), init_distributed()
+    if resume and overwrite: raise ConfigError("--resume and --overwrite exclude each other")
+    if resume and run_folder_state(out) == "finished":     # a resumed sweep keeps its finished runs as they are
+        return f"{cfg.protocol.name} ({cfg.profile}, {cfg.protocol.dataset}) -> {out}: {ALREADY_FINISHED} (kept; --overwrite trains it again)"
     guard = run_folder(out, resume=resume, overwrite=overwrite, config=cfg.to_dict()) if dist.is_main else contextlib.nullcontext()
     with guard:
         metrics = train_protocol(cfg, out, resume=resume, evaluate=evaluate, progress=progress, dist=dist, init=init)
