@@ -44,7 +44,9 @@ def group_bias_mask(bias: torch.Tensor, n_local: int, n_global: int) -> torch.Te
 def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None,
            explicit: bool = False) -> torch.Tensor:
     "softmax(q k^T / sqrt(d) + mask) v, by SDPA (default) or spelled out (`explicit=True`)."
-    if not explicit: return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    if not explicit:
+        if mask is not None and mask.dim() < q.dim(): mask = mask.view((1,) * (q.dim() - mask.dim()) + mask.shape)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)   # 4-D mask: PyTorch's fused CPU kernel
     logits = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)
     if mask is not None: logits = logits + mask
     return logits.softmax(dim=-1) @ v

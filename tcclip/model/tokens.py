@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import torch
@@ -14,7 +15,8 @@ from .registry import Registry
 
 # %% auto 0
 __all__ = ['SEED_SELECTORS', 'MERGERS', 'num_seeds', 'select_seeds_cls_attention', 'seed_columns', 'gather_seeds',
-           'merge_schedule', 'MergeStep', 'bipartite_merge_step', 'Merged', 'merge_bipartite', 'source_map']
+           'merge_schedule', 'MergeStep', 'bipartite_merge_step', 'serial_on_cpu', 'Merged', 'merge_bipartite',
+           'source_map']
 
 # %% ../../nbs/model/04_tokens.ipynb
 def num_seeds(num_patches: int, seed_ratio: float) -> int:
@@ -83,22 +85,38 @@ def _new_positions(merged_a, kept_a, target_b, t: int) -> torch.LongTensor:
     return new_position
 
 # %% ../../nbs/model/04_tokens.ipynb
+def _rows(index: torch.LongTensor, stride: int, offset: int = 0, step: int = 1) -> torch.LongTensor:
+    "Row `b*stride + offset + step*index[b, i]` of a `[B*stride, ...]` view for every entry of `index [B, m]`: `[B*m]`."
+    base = torch.arange(index.shape[0], device=index.device).unsqueeze(1) * stride + offset
+    return (base + step * index).reshape(-1)
+
 def bipartite_merge_step(tokens: torch.Tensor, size: torch.Tensor, r: int) -> MergeStep:
     "One ToMe step: fold the `r` A tokens (even positions) most similar to a B token (odd positions) into it."
     B, t, D = tokens.shape
     r = min(r, t // 2)
     merged_a, kept_a, target_b = _match(tokens, r)
-    weighted = tokens * size
-    wa, wb = weighted[:, ::2], weighted[:, 1::2]
-    sa, sb = size[:, ::2], size[:, 1::2]
-    idx_d = lambda i: i.unsqueeze(-1).expand(-1, -1, D)
-    wb = wb.scatter_add(1, idx_d(target_b), wa.gather(1, idx_d(merged_a)))           # step 3: sums of m x and m
-    sb = sb.scatter_add(1, target_b.unsqueeze(-1), sa.gather(1, merged_a.unsqueeze(-1)))
-    out_w = torch.cat([wa.gather(1, idx_d(kept_a)), wb], dim=1)
-    out_s = torch.cat([sa.gather(1, kept_a.unsqueeze(-1)), sb], dim=1)
+    n_kept, n_out = kept_a.shape[1], kept_a.shape[1] + t // 2
+    weighted, s = (tokens * size).reshape(B * t, D), size.reshape(B * t, 1)      # rows b*t + i (A: i even, B: odd)
+    out_w, out_s = tokens.new_empty(B, n_out, D), size.new_empty(B, n_out, 1)    # [kept A | B], filled in place
+    kept = _rows(kept_a, t, 0, 2)
+    out_w[:, :n_kept], out_s[:, :n_kept] = weighted.index_select(0, kept).view(B, n_kept, D), s.index_select(0, kept).view(B, n_kept, 1)
+    out_w[:, n_kept:], out_s[:, n_kept:] = weighted.view(B, t, D)[:, 1::2], size[:, 1::2]
+    src, dst = _rows(merged_a, t, 0, 2), _rows(target_b, n_out, n_kept)
+    out_w.view(-1, D).index_add_(0, dst, weighted.index_select(0, src))                           # step 3: sums of m x and m
+    out_s.view(-1, 1).index_add_(0, dst, s.index_select(0, src))
     return MergeStep(out_w / out_s, out_s, _new_positions(merged_a, kept_a, target_b, t))
 
+
 # %% ../../nbs/model/04_tokens.ipynb
+@contextmanager
+def serial_on_cpu(x: torch.Tensor):
+    "Run the block with one intra-op thread when `x` is on the CPU (small bookkeeping ops; see the note below)."
+    n = torch.get_num_threads()
+    if x.device.type != "cpu" or n == 1: yield; return
+    torch.set_num_threads(1)
+    try: yield
+    finally: torch.set_num_threads(n)
+
 class Merged(NamedTuple):
     tokens: torch.Tensor      # [B, k, D] context tokens
     size: torch.Tensor        # [B, k, 1] seeds per context token
@@ -109,10 +127,11 @@ def merge_bipartite(seeds: torch.Tensor, k: int, r: int = 100, *, layer=None, se
     B, n, _ = seeds.shape
     tokens, size = seeds, seeds.new_ones(B, n, 1)
     assignment = torch.arange(n, device=seeds.device).expand(B, -1)
-    for step_r in merge_schedule(n, k, r):
-        step = bipartite_merge_step(tokens, size, step_r)
-        tokens, size = step.tokens, step.size
-        assignment = step.new_position.gather(1, assignment)
+    with serial_on_cpu(seeds):
+        for step_r in merge_schedule(n, k, r):
+            step = bipartite_merge_step(tokens, size, step_r)
+            tokens, size = step.tokens, step.size
+            assignment = step.new_position.gather(1, assignment)
     return Merged(tokens, size, assignment)
 
 MERGERS = Registry("merge", {"bipartite": merge_bipartite})
