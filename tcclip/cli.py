@@ -81,6 +81,9 @@ def _add_eval(sub) -> None:
     e.add_argument("--wise-ft-sweep", action="store_true",
                    help="zero-shot protocol: sweep W = 0, 0.1, ..., 1 (Figure 8) into OUT/wise_ft_sweep.json")
     e.add_argument("--overwrite", action="store_true", help="replace a previous evaluation in OUT (default: refuse)")
+    e.add_argument("--precision", default=None, choices=("fp32", "bf16", "auto"),
+                   help="inference precision: bf16 autocasts (CPU too); auto = bf16 where the hardware has it natively; "
+                        "default: the run's optim.precision (fp32 on a CPU)")
 
 # %% ../nbs/90_cli.ipynb
 def _add_predict(sub) -> None:
@@ -99,6 +102,8 @@ def _add_predict(sub) -> None:
     pr.add_argument("--top", type=int, default=5, help="how many classes to print (default 5)")
     pr.add_argument("--views", default="2x1", help="clips x crops to average over (default 2x1)")
     pr.add_argument("--json", action="store_true", help="print the ranked labels and probabilities as JSON (for programs)")
+    pr.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "auto"),
+                    help="fp32 (default), bf16 autocast, or auto = bf16 where the hardware has it natively")
 
 #| export
 def _add_pretrain(sub) -> None:
@@ -363,8 +368,9 @@ def cmd_train(args) -> int:
 def cmd_eval(args) -> int:
     "`tcclip eval`: `run_evaluation` (a checkpoint or Vanilla CLIP, WiSE-FT, the Figure 8 sweep, a subset)."
     from tcclip.experiments.evaluation import metrics_summary, run_evaluation
+    from tcclip.engine.evaluate import inference_precision
     cfg = _load_config(args)
-    with _guard(args, train=False):
+    with _guard(args, train=False), inference_precision(args.precision):
         metrics = run_evaluation(cfg, args.out, checkpoint=args.checkpoint, official=args.official,
                                  wise_ft=args.wise_ft, sweep=args.wise_ft_sweep, subset=args.subset, progress=not args.quiet)
     if _is_main():
@@ -380,7 +386,7 @@ def cmd_predict(args) -> int:
     names = read_class_names(args.labels, args.labels_file)
     num_clip, num_crop = _views(args.views)
     cfg = load_params(_params_path(args), args.profile, "zero_shot", args.overrides)
-    ranked = predict_video(args.video, names, cfg, args.checkpoint, num_clip, num_crop, top=args.top)
+    ranked = predict_video(args.video, names, cfg, args.checkpoint, num_clip, num_crop, top=args.top, precision=args.precision)
     if args.json:
         print(json.dumps({"video": str(args.video), "predictions": [{"label": n, "probability": p} for n, p in ranked]}))
         return 0

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Callable, Mapping, Sequence
 
 import torch
@@ -18,8 +20,9 @@ from .optim import keyword_rule
 from .checkpoint import unwrap
 
 # %% auto 0
-__all__ = ['WISE_FT_KEEP_FINETUNED', 'multiview_probs', 'ClassificationCounts', 'harmonic_mean', 'video_predictions',
-           'scatter_rows', 'gather_predictions', 'evaluate_split', 'wise_ft_state_dict', 'wise_ft_model']
+__all__ = ['INFERENCE_PRECISIONS', 'WISE_FT_KEEP_FINETUNED', 'multiview_probs', 'ClassificationCounts', 'harmonic_mean',
+           'cpu_has_native_bf16', 'inference_autocast', 'inference_precision', 'video_predictions', 'scatter_rows',
+           'gather_predictions', 'evaluate_split', 'wise_ft_state_dict', 'wise_ft_model']
 
 # %% ../../nbs/engine/06_evaluate.ipynb
 def multiview_probs(model: nn.Module, video: torch.Tensor, max_clips: int | None = None) -> torch.Tensor:
@@ -84,6 +87,34 @@ def harmonic_mean(a: float, b: float) -> float:
     return 0.0 if a + b == 0 else 2 * a * b / (a + b)
 
 # %% ../../nbs/engine/06_evaluate.ipynb
+INFERENCE_PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "auto")
+_INFERENCE_PRECISION: ContextVar[str | None] = ContextVar("tcclip_inference_precision", default=None)
+
+def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    "Whether this CPU has bf16 instructions (`avx512_bf16` or `amx_bf16` among its flags; False where unknown)."
+    try: text = open(cpuinfo).read()
+    except OSError: return False
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+def inference_autocast(precision: str, device: torch.device) -> tuple[bool, torch.dtype]:
+    "`(enabled, dtype)` of `torch.autocast` for inference at `precision` (fp32 | bf16 | auto) on `device`."
+    if precision not in INFERENCE_PRECISIONS:
+        raise ValueError(f"unknown inference precision {precision!r}; expected one of {INFERENCE_PRECISIONS}")
+    if precision == "auto":
+        native = torch.cuda.is_bf16_supported() if device.type == "cuda" else device.type == "cpu" and cpu_has_native_bf16()
+        precision = "bf16" if native else "fp32"
+    return precision == "bf16", torch.bfloat16
+
+@contextmanager
+def inference_precision(precision: str | None):
+    "Within the block `evaluate_split` autocasts as `inference_autocast(precision)`; None keeps the run's setting."
+    if precision is not None: inference_autocast(precision, torch.device("cpu"))      # validates the name
+    token = _INFERENCE_PRECISION.set(precision)
+    try: yield
+    finally: _INFERENCE_PRECISION.reset(token)
+
+# %% ../../nbs/engine/06_evaluate.ipynb
 def video_predictions(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     "`[B, 3]` int64 rows (label, top-1 class, rank of the true class: how many classes score strictly higher)."
     probs, labels = probs.float().cpu(), labels.long().cpu()
@@ -125,7 +156,8 @@ def evaluate_split(model: nn.Module, dataset, *, batch_size: int = 8, num_worker
     if hasattr(unwrap(model), "num_classes") and unwrap(model).num_classes != num_classes:
         raise ValueError(f"model scores {unwrap(model).num_classes} classes but {desc} has {num_classes}; call set_classnames")
     loader = _shard_loader(dataset, batch_size, num_workers, dist)
-    use_amp, amp_dtype, _ = autocast_settings(precision, dist.device)
+    override = _INFERENCE_PRECISION.get()                  # `inference_precision` (tcclip eval --precision)
+    use_amp, amp_dtype = inference_autocast(override, dist.device) if override else autocast_settings(precision, dist.device)[:2]
     was_training = model.training
     model.eval()
     counts = ClassificationCounts(num_classes)

@@ -54,9 +54,9 @@ def load_video_views(path: str | os.PathLike, num_frames: int, input_size: int, 
 
 # %% ../../nbs/experiments/05_inference.ipynb
 def predict_video(video: str | os.PathLike, classnames: Sequence[str], cfg: RunConfig, checkpoint: str | os.PathLike | None = None,
-                  num_clip: int = 2, num_crop: int = 1, top: int = 5) -> list[tuple[str, float]]:
+                  num_clip: int = 2, num_crop: int = 1, top: int = 5, precision: str = "fp32") -> list[tuple[str, float]]:
     "`[(class name, probability)]` of the `top` most likely of `classnames` for the video file, highest first."
-    from tcclip.engine.evaluate import multiview_probs
+    from tcclip.engine.evaluate import inference_autocast, multiview_probs
     from tcclip.experiments.builders import make_model
     from tcclip.experiments.evaluation import load_for_eval
     if num_clip < 1 or num_crop not in (1, 3): raise ConfigError(f"views {num_clip}x{num_crop}: need clips >= 1 and crops 1 or 3")
@@ -67,7 +67,9 @@ def predict_video(video: str | os.PathLike, classnames: Sequence[str], cfg: RunC
     from tcclip.data.video import set_decoder
     set_decoder(cfg.data.decoder)
     views = load_video_views(video, cfg.data.num_frames, cfg.data.input_size, num_clip, num_crop, seed=cfg.seed)
-    with torch.no_grad(): probs = multiview_probs(model, views[None])[0]
+    amp, amp_dtype = inference_autocast(precision, views.device)          # fp32 | bf16 | auto (bf16 where native)
+    with torch.no_grad(), torch.autocast(views.device.type, dtype=amp_dtype, enabled=amp):
+        probs = multiview_probs(model, views[None])[0].float()
     best = probs.topk(min(top, len(names)))
     return [(names[i], p) for p, i in zip(best.values.tolist(), best.indices.tolist())]
 
