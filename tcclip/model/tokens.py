@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -108,14 +109,20 @@ def bipartite_merge_step(tokens: torch.Tensor, size: torch.Tensor, r: int) -> Me
 
 
 # %% ../../nbs/model/04_tokens.ipynb
+_SERIAL = {"lock": threading.Lock(), "depth": 0, "threads": 1}    # nested / concurrent blocks restore once
+
 @contextmanager
 def serial_on_cpu(x: torch.Tensor):
     "Run the block with one intra-op thread when `x` is on the CPU (small bookkeeping ops; see the note below)."
-    n = torch.get_num_threads()
-    if x.device.type != "cpu" or n == 1: yield; return
-    torch.set_num_threads(1)
+    if x.device.type != "cpu": yield; return
+    with _SERIAL["lock"]:
+        if _SERIAL["depth"] == 0: _SERIAL["threads"] = torch.get_num_threads(); torch.set_num_threads(1)
+        _SERIAL["depth"] += 1
     try: yield
-    finally: torch.set_num_threads(n)
+    finally:
+        with _SERIAL["lock"]:
+            _SERIAL["depth"] -= 1
+            if _SERIAL["depth"] == 0: torch.set_num_threads(_SERIAL["threads"])
 
 class Merged(NamedTuple):
     tokens: torch.Tensor      # [B, k, D] context tokens
