@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ConfigKeyError
 from ..model.clip import tokenize
 from .standin import image_batch, standin_subjects, trimmed_tokens
 
@@ -440,7 +440,7 @@ def load_maxi(path: str | os.PathLike, profile: str | None = None, overrides: Se
     for item in overrides:
         key, value = parse_override(item)
         if key.startswith("maxi."):
-            if key[5:] not in MAXI_DEFAULTS: raise KeyError(f"unknown MAXI setting {key!r}; valid: {', '.join('maxi.' + k for k in MAXI_DEFAULTS)}")
+            if key[5:] not in MAXI_DEFAULTS: raise ConfigKeyError(f"unknown MAXI setting {key!r}; valid: {', '.join('maxi.' + k for k in MAXI_DEFAULTS)}")
             settings[key[5:]] = value
         else: apply_override(d, key, value)
     for key in ("gpt3_phrases", "blip_captions"):
