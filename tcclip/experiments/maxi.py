@@ -156,7 +156,7 @@ def match_videos(video_emb: torch.Tensor, text_emb: torch.Tensor) -> tuple[torch
 
 def keep_top(scores: torch.Tensor, p: float = 0.9) -> torch.Tensor:
     "Boolean mask `[V]` of the ceil(p * V) highest `scores` (one global threshold; ties go to the earlier video)."
-    if not 0 < p <= 1: raise ValueError(f"the kept fraction p must lie in (0, 1], got {p}")
+    if not 0 < p <= 1: raise ConfigError(f"the kept fraction p must lie in (0, 1], got {p}")
     n_keep = math.ceil(p * len(scores) - 1e-9)
     order = torch.sort(-scores.float(), stable=True).indices
     keep = torch.zeros(len(scores), dtype=torch.bool)
