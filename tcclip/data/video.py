@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import VideoError
+from ..errors import ConfigError, VideoError
 
 # %% auto 0
 __all__ = ['DECODERS', 'VideoDecodeError', 'get_decoder', 'set_decoder', 'PyAVReader', 'video_num_frames', 'write_video',
@@ -45,12 +45,12 @@ _NOTICES: set[str] = set()
 def get_decoder() -> str:
     "The decoder setting of this process: `auto` unless `set_decoder` or `TCCLIP_VIDEO_DECODER` says otherwise."
     name = os.environ.get(_DECODER_ENV, "auto")
-    if name not in DECODERS: raise ValueError(f"{_DECODER_ENV}={name!r}; expected one of {DECODERS}")
+    if name not in DECODERS: raise ConfigError(f"{_DECODER_ENV}={name!r}; expected one of {DECODERS}")
     return name
 
 def set_decoder(name: str) -> str:
     "Use `name` (`auto | decord | pyav`) from now on, in this process and the workers it starts; returns the old value."
-    if name not in DECODERS: raise ValueError(f"data.decoder must be one of {DECODERS}, got {name!r}")
+    if name not in DECODERS: raise ConfigError(f"data.decoder must be one of {DECODERS}, got {name!r}")
     old = get_decoder(); os.environ[_DECODER_ENV] = name
     return old
 
