@@ -5,7 +5,6 @@
 # %% ../../nbs/data/03_video.ipynb 2
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import re
@@ -72,14 +71,13 @@ def _fd2_enter() -> int:
     _flush_stderr()
     with _FD2["lock"]:
         try:
-            if _FD2["depth"] == 0:
+            if _FD2["depth"] == 0:                   # the file is empty: `_fd2_leave` empties it
                 if _FD2["file"] is None: _FD2["file"] = tempfile.TemporaryFile()
-                fd = _FD2["file"].fileno(); os.ftruncate(fd, 0); os.lseek(fd, 0, os.SEEK_SET)
                 saved = os.dup(2)
-                try: os.dup2(fd, 2)
+                try: os.dup2(_FD2["file"].fileno(), 2)
                 except OSError: os.close(saved); raise
-                _FD2["saved"] = saved
-            start = os.fstat(_FD2["file"].fileno()).st_size
+                _FD2["saved"], start = saved, 0
+            else: start = os.fstat(_FD2["file"].fileno()).st_size
             _FD2["depth"] += 1
             return start
         except OSError: return -1                    # no fd 2 or no temporary directory: the messages show
@@ -94,13 +92,15 @@ def _fd2_leave(start: int) -> str:
     _flush_stderr()
     with _FD2["lock"]:
         fd = _FD2["file"].fileno(); end = os.fstat(fd).st_size
-        text = os.pread(fd, min(end - start, 1 << 16), max(start, end - (1 << 16))).decode(errors="replace")
+        text = os.pread(fd, min(end - start, 1 << 16), max(start, end - (1 << 16))).decode(errors="replace") if end > start else ""
         _FD2["depth"] -= 1
         if _FD2["depth"] == 0:
             os.dup2(_FD2["saved"], 2); os.close(_FD2["saved"]); _FD2["saved"] = -1
-            lines = os.pread(fd, end, 0).decode(errors="replace").splitlines(keepends=True) if end else []
-            other = "".join(l for l in lines if not _NATIVE.match(l))
-            if other: os.write(2, other.encode())
+            if end:
+                lines = os.pread(fd, end, 0).decode(errors="replace").splitlines(keepends=True)
+                os.ftruncate(fd, 0); os.lseek(fd, 0, os.SEEK_SET)
+                other = "".join(l for l in lines if not _NATIVE.match(l))
+                if other: os.write(2, other.encode())
     return text
 
 def _fd2_after_fork() -> None:
@@ -115,21 +115,22 @@ if hasattr(os, "register_at_fork"): os.register_at_fork(after_in_child=_fd2_afte
 # %% ../../nbs/data/03_video.ipynb
 _PREFIX = re.compile(r"^(\[[^\]\n]* @ 0x[0-9a-fA-F]+\] |\[\d\d:\d\d:\d\d\] \S+:\d+: )")
 
-@contextlib.contextmanager
-def _hushed():
-    "Run a decoder call with its own messages held back; yields a list that receives them (one line each) at the end."
-    said: list[str] = []
-    av = sys.modules.get("av")
-    capture = av.logging.Capture() if hasattr(av, "logging") else contextlib.nullcontext([])
-    start, records = _fd2_enter(), []
-    try:
-        with capture as records: yield said
-    finally:
-        text = _fd2_leave(start)
-        lines = [l for l in text.splitlines() if _NATIVE.match(l)] + [m for _, _, m in records if "(repeated " not in m]
+class _hushed:
+    "`with _hushed() as said:` runs a decoder call with its messages held back; `said` gets them, one line each, at the end."
+    def __enter__(self) -> list[str]:
+        av = sys.modules.get("av")
+        self.said, self.capture = [], av.logging.Capture() if hasattr(av, "logging") else None
+        self.records = self.capture.__enter__() if self.capture is not None else ()
+        self.start = _fd2_enter()
+        return self.said
+
+    def __exit__(self, *exc) -> None:
+        text = _fd2_leave(self.start)
+        if self.capture is not None: self.capture.__exit__(*exc)
+        lines = [l for l in text.splitlines() if _NATIVE.match(l)] + [m for _, _, m in self.records if "(repeated " not in m]
         for line in lines:                           # (PyAV's count of repeats may be of an earlier file's message)
             m = _PREFIX.sub("", line).strip().splitlines()[0].removesuffix(".") if line.strip() else ""
-            if m and m not in said: said.append(m)
+            if m and m not in self.said: self.said.append(m)
 
 def _reason(e: Exception, said: Sequence[str] = (), path: str | os.PathLike = "") -> str:
     "One line: the exception (unless it is decord's empty `Error reading PATH...`) and the decoders' last messages."
