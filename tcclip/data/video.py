@@ -60,6 +60,7 @@ def _notice(key: str, message: str) -> None:
 
 # %% ../../nbs/data/03_video.ipynb
 _FD2 = {"lock": threading.Lock(), "depth": 0, "saved": -1, "file": None}   # this process's fd-2 redirection
+_CAN_REDIRECT = hasattr(os, "pread")                # POSIX; elsewhere the messages show
 
 def _flush_stderr() -> None:
     for stream in (sys.stderr, sys.__stderr__):
@@ -68,6 +69,7 @@ def _flush_stderr() -> None:
 
 def _fd2_enter() -> int:
     "Send fd 2 to this process's capture file (the first of nested or concurrent callers does); the offset to read from, -1 if fd 2 stays."
+    if not _CAN_REDIRECT: return -1
     _flush_stderr()
     with _FD2["lock"]:
         try:
@@ -92,7 +94,8 @@ def _fd2_leave(start: int) -> str:
     _flush_stderr()
     with _FD2["lock"]:
         fd = _FD2["file"].fileno(); end = os.fstat(fd).st_size
-        text = os.pread(fd, min(end - start, 1 << 16), max(start, end - (1 << 16))).decode(errors="replace") if end > start else ""
+        first = max(start, end - (1 << 16))            # the last 64 KiB are plenty for a reason
+        text = os.pread(fd, end - first, first).decode(errors="replace") if end > start else ""
         _FD2["depth"] -= 1
         if _FD2["depth"] == 0:
             os.dup2(_FD2["saved"], 2); os.close(_FD2["saved"]); _FD2["saved"] = -1
