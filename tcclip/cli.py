@@ -503,7 +503,7 @@ def cmd_doctor(args) -> int:
 COMMANDS["doctor"] = cmd_doctor
 
 # %% ../nbs/90_cli.ipynb
-USER_ERRORS = (TcclipError, FileNotFoundError, KeyError, ValueError, TypeError)
+USER_ERRORS = (TcclipError, FileNotFoundError)
 
 def _message(err: BaseException) -> str:
     """The one-line message of a user error (a `KeyError`'s text without the quotes `str` adds; of an error a DataLoader

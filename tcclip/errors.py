@@ -6,15 +6,16 @@
 from __future__ import annotations
 
 # %% auto 0
-__all__ = ['UserError', 'TcclipError', 'ConfigError', 'VideoError', 'CheckpointError', 'RunFolderError']
+__all__ = ['UserError', 'TcclipError', 'ConfigError', 'VideoError', 'CheckpointError', 'RunFolderError', 'ConfigKeyError',
+           'ConfigTypeError']
 
 # %% ../nbs/01_errors.ipynb
 class TcclipError(Exception):
     "A mistake in a command line, a config or an input file: reported as one line (exit code 2), not as a traceback."
 
 # %% ../nbs/01_errors.ipynb
-class ConfigError(TcclipError):
-    "A bad `params.yaml` key or value, or a bad command-line flag value."
+class ConfigError(TcclipError, ValueError):
+    "A bad `params.yaml` key or value, a bad command-line flag value, or a bad file they name (split, labels, manifest)."
 
 class VideoError(TcclipError):
     "A video file that is missing, unreadable or empty."
@@ -24,6 +25,14 @@ class CheckpointError(TcclipError):
 
 class RunFolderError(TcclipError):
     "A run folder another process is writing, or one that must not be overwritten."
+
+# %% ../nbs/01_errors.ipynb
+class ConfigKeyError(ConfigError, KeyError):
+    "An unknown name: a config key, a profile, protocol, method, dataset role, model kind or architecture."
+    def __str__(self): return str(self.args[0]) if len(self.args) == 1 else super().__str__()
+
+class ConfigTypeError(ConfigError, TypeError):
+    "A config value of the wrong type (a string where a number belongs, a list where a mapping belongs)."
 
 # %% ../nbs/01_errors.ipynb
 UserError = TcclipError

@@ -17,6 +17,7 @@ from .formats import DataFormatError
 from .real import PROTOCOL_FILES, REAL_DATA_FILES
 from .transforms import VideoTransformConfig
 from .dataset import VideoDataset
+from ..errors import ConfigError, ConfigKeyError
 
 # %% auto 0
 __all__ = ['MANIFEST_FORMAT', 'load_manifest', 'manifest_files', 'real_manifest', 'write_real_manifest', 'split_files_of',
@@ -43,7 +44,7 @@ def load_manifest(path: str | os.PathLike, roots: dict[str, str] | None = None) 
         raise DataFormatError(f"{file}: format {manifest.get('format')!r} is not {MANIFEST_FORMAT!r}")
     base = file.parent
     unknown = set(roots or {}) - set(manifest.get("datasets", {}))
-    if unknown: raise KeyError(f"roots given for roles not in {file}: {sorted(unknown)}")
+    if unknown: raise ConfigKeyError(f"roots given for roles not in {file}: {sorted(unknown)}")
     for role, spec in manifest["datasets"].items():
         for key in ("root", "label_files", "ann_files"):
             if key not in spec: raise DataFormatError(f"{file}: dataset {role!r} has no {key!r}")
@@ -62,19 +63,19 @@ def manifest_files(manifest: dict[str, Any], role: str, split: str, labels: str 
     names). Errors name the manifest, role and key."""
     where = manifest.get("path", "manifest")
     if role not in manifest["datasets"]:
-        raise KeyError(f"{where}: no dataset role {role!r} (has {sorted(manifest['datasets'])})")
+        raise ConfigKeyError(f"{where}: no dataset role {role!r} (has {sorted(manifest['datasets'])})")
     spec = manifest["datasets"][role]
     values = {"shot": shot, "base": base, "split": split_no}
 
     def fill(template: str) -> str:
         needed = [k for k in values if "{" + k + "}" in template and values[k] is None]
-        if needed: raise ValueError(f"{where}: {role}: {template!r} needs {', '.join(needed)}=...")
+        if needed: raise ConfigError(f"{where}: {role}: {template!r} needs {', '.join(needed)}=...")
         return template.format(**values)
 
     split_key, label_key = fill(split), fill(labels)
     for group, key in (("ann_files", split_key), ("label_files", label_key)):
         if key not in spec[group]:
-            raise KeyError(f"{where}: dataset {role!r} has no {group} key {key!r} (has {sorted(spec[group])})")
+            raise ConfigKeyError(f"{where}: dataset {role!r} has no {group} key {key!r} (has {sorted(spec[group])})")
     split_file, label_file = Path(fill(spec["ann_files"][split_key])), Path(fill(spec["label_files"][label_key]))
     if check:
         for f in (split_file, label_file):
@@ -100,7 +101,7 @@ def real_manifest(files_root: str | os.PathLike, roots: Mapping[str, str]) -> di
     """The manifest (a dict) of the real datasets: the authors' split/label files under `files_root` (their
     repository's layout) and the video root of each role in `roots` (roles without a root are left out)."""
     unknown = set(roots) - set(REAL_DATA_FILES)
-    if unknown: raise KeyError(f"unknown dataset roles {sorted(unknown)}; expected some of {sorted(REAL_DATA_FILES)}")
+    if unknown: raise ConfigKeyError(f"unknown dataset roles {sorted(unknown)}; expected some of {sorted(REAL_DATA_FILES)}")
     files_root = Path(files_root).resolve()
     datasets = {}
     for role, root in roots.items():

@@ -19,6 +19,7 @@ from .formats import read_labels, read_split
 from .video import VideoDecodeError, _open_video, read_frames
 from .cache import DECODED_CACHE
 from .transforms import VideoTransformConfig, test_frame_indices, train_frame_indices, transform_clip
+from ..errors import ConfigError
 
 # %% auto 0
 __all__ = ['VideoDataset', 'collate_videos', 'seed_worker', 'build_loader', 'benchmark_loading']
@@ -48,11 +49,11 @@ def __init__(self: VideoDataset, root: str | os.PathLike, split_file: str | os.P
              label_text: Literal["full", "name"] = "full", on_error: Literal["error", "raise", "skip"] = "error",
              max_substitutions: int = 16, seed: int = 0, cache_mb: float = 0):
     if on_error == "raise": on_error = "error"  # params.yaml spells it `raise`
-    if on_error not in ("error", "skip"): raise ValueError(f"on_error must be 'error' (or 'raise') or 'skip', got {on_error!r}")
+    if on_error not in ("error", "skip"): raise ConfigError(f"on_error must be 'error' (or 'raise') or 'skip', got {on_error!r}")
     if test_sampling not in ("authors", "uniform"):
-        raise ValueError(f"test_sampling must be 'authors' or 'uniform', got {test_sampling!r}")
+        raise ConfigError(f"test_sampling must be 'authors' or 'uniform', got {test_sampling!r}")
     if num_frames < 1 or num_clip < 1 or num_crop not in (1, 3):
-        raise ValueError(f"need num_frames >= 1, num_clip >= 1, num_crop in (1, 3); got {num_frames}, {num_clip}, {num_crop}")
+        raise ConfigError(f"need num_frames >= 1, num_clip >= 1, num_crop in (1, 3); got {num_frames}, {num_clip}, {num_crop}")
     if train and (num_clip, num_crop) != (1, 1):
         raise ValueError("training uses one view: num_clip and num_crop must be 1 when train=True")
     self.root, self.split_file, self.labels_file = Path(root), Path(split_file), Path(labels_file)
@@ -62,7 +63,7 @@ def __init__(self: VideoDataset, root: str | os.PathLike, split_file: str | os.P
     self.transform = transform if transform is not None else VideoTransformConfig()
     self.test_sampling, self.on_error = test_sampling, on_error
     self.max_substitutions, self.seed = max_substitutions, seed
-    if cache_mb < 0: raise ValueError(f"cache_mb must be >= 0, got {cache_mb}")
+    if cache_mb < 0: raise ConfigError(f"cache_mb must be >= 0, got {cache_mb}")
     self.cache_mb = cache_mb
     if cache_mb and DECODED_CACHE.max_bytes < cache_mb * 2**20: DECODED_CACHE.resize(int(cache_mb * 2**20))
     self.skipped: list[str] = []
@@ -148,7 +149,7 @@ def build_loader(dataset: Dataset, batch_size: int, train: bool, workers: int = 
     `collate_videos`, seeds workers, keeps workers alive between epochs (`persistent_workers`) when `workers > 0`.
     With `distributed=True` a `DistributedSampler` shards the data (call `loader.sampler.set_epoch(epoch)` every
     epoch; at evaluation it pads shards with repeated items, so deduplicate predictions by `batch["index"]`)."""
-    if batch_size < 1 or workers < 0: raise ValueError(f"need batch_size >= 1 and workers >= 0, got {batch_size}, {workers}")
+    if batch_size < 1 or workers < 0: raise ConfigError(f"need batch_size >= 1 and workers >= 0, got {batch_size}, {workers}")
     generator = torch.Generator()
     generator.manual_seed(seed)
     sampler = DistributedSampler(dataset, shuffle=train, seed=seed, drop_last=train) if distributed else None

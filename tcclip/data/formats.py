@@ -12,13 +12,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Literal, Sequence
+from ..errors import ConfigError
 
 # %% auto 0
 __all__ = ['DataFormatError', 'VideoRecord', 'read_split', 'write_split', 'split_llm_label', 'read_labels', 'write_labels_csv',
            'write_labels_json']
 
 # %% ../../nbs/data/01_formats.ipynb
-class DataFormatError(ValueError):
+class DataFormatError(ConfigError):
     "A split or label file breaks its format; the message names the file and the line or key."
 
 
@@ -66,7 +67,7 @@ def write_split(split_file: str | os.PathLike, records: Iterable[tuple[str, int]
     lines = []
     for path, label in records:
         if re.search(r"[\r\n]", path) or path != path.strip():
-            raise ValueError(f"{split_file}: path {path!r} has surrounding whitespace or a line break")
+            raise DataFormatError(f"{split_file}: path {path!r} has surrounding whitespace or a line break")
         lines.append(f"{path} {int(label)}\n")
     split_file.parent.mkdir(parents=True, exist_ok=True)
     split_file.write_text("".join(lines), encoding="utf-8", newline="")
@@ -137,7 +138,7 @@ def read_labels(label_file: str | os.PathLike, *, text: Literal["full", "name"] 
     line (CSV) or key (JSON) for a bad header, id or name, a duplicate, or ids that are not `0..C-1`."""
     label_file = Path(label_file)
     if not label_file.is_file(): raise FileNotFoundError(f"label file not found: {label_file}")
-    if text not in ("full", "name"): raise ValueError(f"text must be 'full' or 'name', got {text!r}")
+    if text not in ("full", "name"): raise ConfigError(f"text must be 'full' or 'name', got {text!r}")
     if label_file.suffix.lower() == ".json": names, where = _json_labels(label_file, text)
     elif label_file.suffix.lower() == ".csv": names, where = _csv_labels(label_file)
     else:

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import torch
 from fastcore.basics import patch
+from ..errors import ConfigError
 
 # %% auto 0
 __all__ = ['MixupCutmix']
@@ -21,7 +22,7 @@ class MixupCutmix:
     def __init__(self, num_classes: int, smoothing: float = 0.1, mixup_alpha: float = 0.8, cutmix_alpha: float = 1.0,
                  switch_prob: float = 0.5, generator: torch.Generator | None = None):
         if num_classes < 1 or not 0 <= smoothing < 1 or not 0 <= switch_prob <= 1 or min(mixup_alpha, cutmix_alpha) < 0:
-            raise ValueError(f"bad MixupCutmix settings: num_classes={num_classes}, smoothing={smoothing}, "
+            raise ConfigError(f"bad MixupCutmix settings: num_classes={num_classes}, smoothing={smoothing}, "
                              f"mixup_alpha={mixup_alpha}, cutmix_alpha={cutmix_alpha}, switch_prob={switch_prob}")
         self.num_classes, self.smoothing = num_classes, smoothing
         self.mixup_alpha, self.cutmix_alpha, self.switch_prob = mixup_alpha, cutmix_alpha, switch_prob

@@ -24,7 +24,7 @@ from .benchmark import MANIFEST_FORMAT
 from .real import PROTOCOL_FILES
 from .formats import write_labels_csv, write_labels_json, write_split
 from .video import write_video
-from ..errors import RunFolderError
+from ..errors import ConfigError, RunFolderError
 
 # %% auto 0
 __all__ = ['GENERATOR_VERSION', 'COLOURS', 'SHAPES', 'ROUND_SHAPES', 'DISTRACTOR_COLOURS', 'MOTIONS', 'SSV2_STATIC', 'FAMILIES',
@@ -715,7 +715,7 @@ def build_benchmark(out_dir: str | os.PathLike, preset: str | SynthPreset = "smo
     seed and generator version is reused; a different build there raises unless `overwrite=True` (which only ever
     deletes a folder holding a `benchmark.json`)."""
     if isinstance(preset, str):
-        if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; expected one of {sorted(PRESETS)}")
+        if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}; expected one of {sorted(PRESETS)}")
         preset = PRESETS[preset]
     out = Path(out_dir)
     old = _reusable_build(out, preset, seed, overwrite)

@@ -12,6 +12,7 @@ from typing import Literal, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+from ..errors import ConfigError
 
 # %% auto 0
 __all__ = ['CLIP_MEAN', 'CLIP_STD', 'IMAGENET_MEAN', 'IMAGENET_STD', 'Box', 'train_frame_indices', 'test_frame_indices',
@@ -28,8 +29,8 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 # %% ../../nbs/data/05_transforms.ipynb
 def train_frame_indices(num_frames: int, num_segments: int, rng: np.random.Generator) -> np.ndarray:
     "TSN training sampling: a random frame in each of `num_segments` equal segments of `range(num_frames)`."
-    if num_frames < 1: raise ValueError(f"a video needs at least one frame, got num_frames={num_frames}")
-    if num_segments < 1: raise ValueError(f"num_segments must be >= 1, got {num_segments}")
+    if num_frames < 1: raise ConfigError(f"a video needs at least one frame, got num_frames={num_frames}")
+    if num_segments < 1: raise ConfigError(f"num_segments must be >= 1, got {num_segments}")
     seg_len = num_frames // num_segments
     if seg_len > 0:
         return np.arange(num_segments) * seg_len + rng.integers(0, seg_len, size=num_segments)
@@ -46,10 +47,10 @@ def test_frame_indices(num_frames: int, num_segments: int, num_clip: int = 1, *,
     One view: the centre of each segment, `floor((i + 1/2) * N / T)`. Several views: `mode="authors"` draws
     `num_clip` independent training samplings from `rng` (what the authors' loader does); `mode="uniform"` shifts
     view `v` to `floor((i + (v + 1/2) / num_clip) * N / T)`."""
-    if num_frames < 1: raise ValueError(f"a video needs at least one frame, got num_frames={num_frames}")
+    if num_frames < 1: raise ConfigError(f"a video needs at least one frame, got num_frames={num_frames}")
     if num_segments < 1 or num_clip < 1:
-        raise ValueError(f"num_segments and num_clip must be >= 1, got {num_segments}, {num_clip}")
-    if mode not in ("authors", "uniform"): raise ValueError(f"mode must be 'authors' or 'uniform', got {mode!r}")
+        raise ConfigError(f"num_segments and num_clip must be >= 1, got {num_segments}, {num_clip}")
+    if mode not in ("authors", "uniform"): raise ConfigError(f"mode must be 'authors' or 'uniform', got {mode!r}")
     if num_clip > 1 and mode == "authors":
         if rng is None: raise ValueError("mode='authors' with num_clip > 1 samples randomly: pass a seeded rng")
         return np.stack([train_frame_indices(num_frames, num_segments, rng) for _ in range(num_clip)])
@@ -163,9 +164,9 @@ class VideoTransformConfig:
 
     def __post_init__(self):
         for name in ("color_jitter", "grayscale"):
-            if not 0 <= getattr(self, name) <= 1: raise ValueError(f"{name} is a probability, got {getattr(self, name)}")
+            if not 0 <= getattr(self, name) <= 1: raise ConfigError(f"{name} is a probability, got {getattr(self, name)}")
         if self.input_size < 1 or self.resize_ratio < 1:
-            raise ValueError(f"need input_size >= 1 and resize_ratio >= 1, got {self.input_size}, {self.resize_ratio}")
+            raise ConfigError(f"need input_size >= 1 and resize_ratio >= 1, got {self.input_size}, {self.resize_ratio}")
 
 # %% ../../nbs/data/05_transforms.ipynb
 def transform_clip(frames: np.ndarray, cfg: VideoTransformConfig, *, train: bool, num_crop: int = 1,
@@ -176,7 +177,7 @@ def transform_clip(frames: np.ndarray, cfg: VideoTransformConfig, *, train: bool
     Test: one centre crop after resizing the short side to `resize_ratio * S`, or three crops after resizing it to
     `S`."""
     if frames.ndim != 4 or frames.shape[-1] != 3: raise ValueError(f"expected [N, H, W, 3] frames, got {frames.shape}")
-    if num_crop not in (1, 3): raise ValueError(f"num_crop must be 1 or 3, got {num_crop}")
+    if num_crop not in (1, 3): raise ConfigError(f"num_crop must be 1 or 3, got {num_crop}")
     if train and rng is None: raise ValueError("training transforms are random: pass rng")
     h, w = frames.shape[1:3]
     size = cfg.input_size

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
+import tempfile
+import threading
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from ..errors import VideoError
+from ..errors import ConfigError, VideoError
 
 # %% auto 0
 __all__ = ['DECODERS', 'VideoDecodeError', 'get_decoder', 'set_decoder', 'PyAVReader', 'video_num_frames', 'write_video',
@@ -35,8 +38,6 @@ def _from_worker_text(text: str) -> tuple[str, str]:
     path, sep, reason = last.partition("cannot read video ")[2].partition(": ")
     return (path, reason) if sep else (text, "unknown reason")
 
-def _reason(e: Exception) -> str: return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-
 # %% ../../nbs/data/03_video.ipynb
 DECODERS = ("auto", "decord", "pyav")
 _DECODER_ENV = "TCCLIP_VIDEO_DECODER"
@@ -45,12 +46,12 @@ _NOTICES: set[str] = set()
 def get_decoder() -> str:
     "The decoder setting of this process: `auto` unless `set_decoder` or `TCCLIP_VIDEO_DECODER` says otherwise."
     name = os.environ.get(_DECODER_ENV, "auto")
-    if name not in DECODERS: raise ValueError(f"{_DECODER_ENV}={name!r}; expected one of {DECODERS}")
+    if name not in DECODERS: raise ConfigError(f"{_DECODER_ENV}={name!r}; expected one of {DECODERS}")
     return name
 
 def set_decoder(name: str) -> str:
     "Use `name` (`auto | decord | pyav`) from now on, in this process and the workers it starts; returns the old value."
-    if name not in DECODERS: raise ValueError(f"data.decoder must be one of {DECODERS}, got {name!r}")
+    if name not in DECODERS: raise ConfigError(f"data.decoder must be one of {DECODERS}, got {name!r}")
     old = get_decoder(); os.environ[_DECODER_ENV] = name
     return old
 
@@ -58,8 +59,95 @@ def _notice(key: str, message: str) -> None:
     if key not in _NOTICES: _NOTICES.add(key); print(f"tcclip: {message}", file=sys.stderr)
 
 # %% ../../nbs/data/03_video.ipynb
+_FD2 = {"lock": threading.Lock(), "depth": 0, "saved": -1, "file": None}   # this process's fd-2 redirection
+_CAN_REDIRECT = hasattr(os, "pread")                # POSIX; elsewhere the messages show
+
+def _flush_stderr() -> None:
+    for stream in (sys.stderr, sys.__stderr__):
+        try: stream.flush()
+        except Exception: pass
+
+def _fd2_enter() -> int:
+    "Send fd 2 to this process's capture file (the first of nested or concurrent callers does); the offset to read from, -1 if fd 2 stays."
+    if not _CAN_REDIRECT: return -1
+    _flush_stderr()
+    with _FD2["lock"]:
+        try:
+            if _FD2["depth"] == 0:                   # the file is empty: `_fd2_leave` empties it
+                if _FD2["file"] is None: _FD2["file"] = tempfile.TemporaryFile()
+                saved = os.dup(2)
+                try: os.dup2(_FD2["file"].fileno(), 2)
+                except OSError: os.close(saved); raise
+                _FD2["saved"], start = saved, 0
+            else: start = os.fstat(_FD2["file"].fileno()).st_size
+            _FD2["depth"] += 1
+            return start
+        except OSError: return -1                    # no fd 2 or no temporary directory: the messages show
+
+
+# %% ../../nbs/data/03_video.ipynb
+_NATIVE = re.compile(r"^(\[[^\]\n]* @ 0x[0-9a-fA-F]+\] |\[\d\d:\d\d:\d\d\] \S+:\d+: |Last message repeated|Stack trace|\s*\[bt\] )")
+
+def _fd2_leave(start: int) -> str:
+    "The text written to fd 2 since `start`; the last caller restores fd 2 and passes on the lines that are not a decoder's."
+    if start < 0: return ""
+    _flush_stderr()
+    with _FD2["lock"]:
+        fd = _FD2["file"].fileno(); end = os.fstat(fd).st_size
+        first = max(start, end - (1 << 16))            # the last 64 KiB are plenty for a reason
+        text = os.pread(fd, end - first, first).decode(errors="replace") if end > start else ""
+        _FD2["depth"] -= 1
+        if _FD2["depth"] == 0:
+            os.dup2(_FD2["saved"], 2); os.close(_FD2["saved"]); _FD2["saved"] = -1
+            if end:
+                lines = os.pread(fd, end, 0).decode(errors="replace").splitlines(keepends=True)
+                os.ftruncate(fd, 0); os.lseek(fd, 0, os.SEEK_SET)
+                other = "".join(l for l in lines if not _NATIVE.match(l))
+                if other: os.write(2, other.encode())
+    return text
+
+def _fd2_after_fork() -> None:
+    "A child forked while a decoder call held fd 2 gets its stderr back, a fresh lock and its own capture file."
+    if _FD2["depth"]: os.dup2(_FD2["saved"], 2); os.close(_FD2["saved"])
+    if _FD2["file"] is not None: _FD2["file"].close()
+    _FD2.update(lock=threading.Lock(), depth=0, saved=-1, file=None)
+
+if hasattr(os, "register_at_fork"): os.register_at_fork(after_in_child=_fd2_after_fork)
+
+
+# %% ../../nbs/data/03_video.ipynb
+_PREFIX = re.compile(r"^(\[[^\]\n]* @ 0x[0-9a-fA-F]+\] |\[\d\d:\d\d:\d\d\] \S+:\d+: )")
+
+class _hushed:
+    "`with _hushed() as said:` runs a decoder call with its messages held back; `said` gets them, one line each, at the end."
+    def __enter__(self) -> list[str]:
+        av = sys.modules.get("av")
+        self.said, self.capture = [], av.logging.Capture() if hasattr(av, "logging") else None
+        self.records = self.capture.__enter__() if self.capture is not None else ()
+        self.start = _fd2_enter()
+        return self.said
+
+    def __exit__(self, *exc) -> None:
+        text = _fd2_leave(self.start)
+        if self.capture is not None: self.capture.__exit__(*exc)
+        lines = [l for l in text.splitlines() if _NATIVE.match(l)] + [m for _, _, m in self.records if "(repeated " not in m]
+        for line in lines:                           # (PyAV's count of repeats may be of an earlier file's message)
+            m = _PREFIX.sub("", line).strip().splitlines()[0].removesuffix(".") if line.strip() else ""
+            if m and m not in self.said: self.said.append(m)
+
+def _reason(e: Exception, said: Sequence[str] = (), path: str | os.PathLike = "") -> str:
+    "One line: the exception (unless it is decord's empty `Error reading PATH...`) and the decoders' last messages."
+    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    first = re.sub(r"\[Errno -?\d+\] ", "", _PREFIX.sub("", first)).split("; last error log:")[0]
+    parts = [] if first.startswith("Error reading ") else [f"{type(e).__name__}: {first}" if first else type(e).__name__]
+    parts += [m.replace(f"ERROR opening: {path}, ", "") for m in said[-3:]]
+    return "; ".join(p.replace(f": '{path}'", "") for p in parts if p) or type(e).__name__
+
+
+# %% ../../nbs/data/03_video.ipynb
 class PyAVReader:
     "The part of `decord.VideoReader` tcclip uses, on PyAV: `len(reader)`, `reader.get_batch(indices).asnumpy()`."
+    fallback = False                                 # True where `auto` uses it for a file decord cannot read
     def __init__(self, path: str | os.PathLike):
         import av
         self.path = str(path)
@@ -89,12 +177,17 @@ class PyAVReader:
 # %% ../../nbs/data/03_video.ipynb
 def _open_decord(path: str | os.PathLike):
     import decord
-    try: return decord.VideoReader(str(path), num_threads=1, ctx=decord.cpu(0))
-    except Exception as e: raise VideoDecodeError(path, _reason(e)) from None
+    with _hushed() as said:
+        try: return decord.VideoReader(str(path), num_threads=1, ctx=decord.cpu(0))
+        except Exception as e: err = e
+    raise VideoDecodeError(path, _reason(err, said, path))
 
 def _open_pyav(path: str | os.PathLike) -> PyAVReader:
-    try: return PyAVReader(path)
-    except Exception as e: raise VideoDecodeError(path, f"PyAV: {_reason(e)}") from None
+    importlib.import_module("av")                    # before `_hushed`, which captures its log records
+    with _hushed() as said:
+        try: return PyAVReader(path)
+        except Exception as e: err = e
+    raise VideoDecodeError(path, f"PyAV: {_reason(err, said, path)}")
 
 def _decord_available(decoder: str) -> bool:
     if decoder == "pyav": return False
@@ -115,7 +208,7 @@ def _open_video(path: str | os.PathLike, decoder: str | None = None):
             if decoder == "decord": raise
             try: reader = _open_pyav(path)
             except VideoDecodeError: raise err from None
-            _notice("file", f"decord cannot read {path}; using PyAV for it (and silently for any other such file)")
+            reader.fallback = True                   # `read_frames` says so once PyAV has decoded frames of it
     else: reader = _open_pyav(path)
     if len(reader) < 1: raise VideoDecodeError(path, "no frames")
     return reader
@@ -151,14 +244,22 @@ def write_video(path: str | os.PathLike, frames: np.ndarray, fps: int = 8, *, cr
     return path
 
 # %% ../../nbs/data/03_video.ipynb
+def _batch(path, reader, unique: np.ndarray) -> np.ndarray:
+    with _hushed() as said:
+        try: return reader.get_batch(unique.tolist()).asnumpy()
+        except Exception as e: err = e
+    raise VideoDecodeError(path, f"decoding failed ({_reason(err, said, path)})")
+
 def _decode(path, reader, unique: np.ndarray) -> np.ndarray:
-    try: return reader.get_batch(unique.tolist()).asnumpy()
-    except Exception as e:
-        if isinstance(reader, PyAVReader) or get_decoder() != "auto": raise VideoDecodeError(path, f"decoding failed ({type(e).__name__}: {e})") from None
-        try: frames = _open_pyav(path).get_batch(unique.tolist()).asnumpy()   # decord opened the file but cannot decode it
-        except Exception: raise VideoDecodeError(path, f"decoding failed ({type(e).__name__}: {e})") from None
+    try: frames = _batch(path, reader, unique)
+    except VideoDecodeError as err:
+        if isinstance(reader, PyAVReader) or get_decoder() != "auto": raise
+        try: reader = _open_pyav(path); frames = _batch(path, reader, unique)   # decord opened the file but cannot decode it
+        except VideoDecodeError: raise err from None
+        reader.fallback = True
+    if getattr(reader, "fallback", False):
         _notice("file", f"decord cannot read {path}; using PyAV for it (and silently for any other such file)")
-        return frames
+    return frames
 
 def read_frames(path: str | os.PathLike, indices: np.ndarray | Sequence[int] | None = None, *,
                 reader=None) -> np.ndarray:

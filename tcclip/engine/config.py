@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 import yaml
 from fastcore.basics import patch
+from ..errors import ConfigError, ConfigKeyError, ConfigTypeError
 
 # %% auto 0
 __all__ = ['PROTOCOLS', 'DATASET_ROLES', 'PRECISIONS', 'DataConfig', 'OptimConfig', 'ProtocolConfig', 'EvalConfig', 'RunConfig',
@@ -126,7 +127,7 @@ def model_kwargs(self: RunConfig) -> dict:
     "Keyword arguments for `tcclip.model.video.ModelConfig` (num_frames from `data.num_frames`; 77 tokens with LLM labels)."
     kw = dict(self.model)
     if "num_frames" in kw and kw["num_frames"] != self.data.num_frames:
-        raise ValueError(f"model.num_frames={kw['num_frames']} disagrees with data.num_frames={self.data.num_frames}; "
+        raise ConfigError(f"model.num_frames={kw['num_frames']} disagrees with data.num_frames={self.data.num_frames}; "
                          "set only data.num_frames")
     kw["num_frames"] = self.data.num_frames
     # LLM-rephrased class texts ("Name: description") need CLIP's full context (authors' *_llm.sh: context_length=77)
@@ -139,7 +140,7 @@ def accumulation_steps(self: RunConfig, world_size: int = 1) -> int:
     "Micro-batches per optimiser step so that world_size x batch_size x steps = total_batch_size."
     per_step = world_size * self.data.batch_size
     if self.optim.total_batch_size % per_step:
-        raise ValueError(f"optim.total_batch_size={self.optim.total_batch_size} is not a multiple of "
+        raise ConfigError(f"optim.total_batch_size={self.optim.total_batch_size} is not a multiple of "
                          f"world_size ({world_size}) x data.batch_size ({self.data.batch_size})")
     return self.optim.total_batch_size // per_step
 
@@ -160,15 +161,15 @@ def _coerce_scalar(value: Any, tp: type, key: str) -> Any:
     "`value` checked against `bool`, `int`, `float` or `str` (ints become floats where floats are expected)."
     if tp is bool:
         if isinstance(value, bool): return value
-        raise TypeError(f"{key} must be true/false, got {value!r}")
+        raise ConfigTypeError(f"{key} must be true/false, got {value!r}")
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool): return value
-        raise TypeError(f"{key} must be an integer, got {value!r}")
+        raise ConfigTypeError(f"{key} must be an integer, got {value!r}")
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool): return float(value)
-        raise TypeError(f"{key} must be a number, got {value!r}")
+        raise ConfigTypeError(f"{key} must be a number, got {value!r}")
     if isinstance(value, str): return value
-    raise TypeError(f"{key} must be a string, got {value!r}")
+    raise ConfigTypeError(f"{key} must be a string, got {value!r}")
 
 # %% ../../nbs/engine/01_config.ipynb
 def _coerce(value: Any, tp: Any, key: str) -> Any:
@@ -181,13 +182,13 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             if a is type(None): continue
             try: return _coerce(value, a, key)
             except (TypeError, ValueError) as e: errors.append(str(e))
-        raise TypeError(errors[0] if errors else f"{key}: bad value {value!r}")
+        raise ConfigTypeError(errors[0] if errors else f"{key}: bad value {value!r}")
     if tp is Any: return value
     if tp in _SECTION_TYPES.values(): return _build(tp, value, key)
     if tp in (bool, int, float, str): return _coerce_scalar(value, tp, key)
     if tp is tuple or origin is tuple:
         if isinstance(value, (list, tuple)): return tuple(value)
-        raise TypeError(f"{key} must be a list, got {value!r}")
+        raise ConfigTypeError(f"{key} must be a list, got {value!r}")
     if tp is dict or origin is dict:
         if value is None: return {}
         if isinstance(value, Mapping): return copy.deepcopy(dict(value))
@@ -198,11 +199,11 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
 def _build(cls: type, d: Any, key: str) -> Any:
     "Instance of dataclass `cls` from mapping `d`, every field type-checked; unknown keys are errors."
     if isinstance(d, cls): return d
-    if not isinstance(d, Mapping): raise TypeError(f"{key} must be a mapping, got {d!r}")
+    if not isinstance(d, Mapping): raise ConfigTypeError(f"{key} must be a mapping, got {d!r}")
     names = [f.name for f in fields(cls)]
     unknown = sorted(set(d) - set(names))
     if unknown:
-        raise KeyError(f"unknown key {key}.{unknown[0]}; {key} has: {', '.join(names)}")
+        raise ConfigKeyError(f"unknown key {key}.{unknown[0]}; {key} has: {', '.join(names)}")
     return cls(**{k: _coerce(v, _type_of(cls, k), f"{key}.{k}") for k, v in d.items()})
 
 # %% ../../nbs/engine/01_config.ipynb
@@ -220,41 +221,41 @@ def _check_model_keys(model: Mapping) -> None:
     from tcclip.model.video import ModelConfig
     names = {f.name for f in fields(ModelConfig)}
     unknown = sorted(set(model) - names)
-    if unknown: raise KeyError(f"unknown key model.{unknown[0]}; ModelConfig has: {', '.join(sorted(names))}")
+    if unknown: raise ConfigKeyError(f"unknown key model.{unknown[0]}; ModelConfig has: {', '.join(sorted(names))}")
 
 # %% ../../nbs/engine/01_config.ipynb
 def _select(p: ProtocolConfig) -> tuple[str, int | None, int]:
     "The run's (dataset, shot, split): the protocol's first ones unless selected; each must be one the protocol offers."
-    if p.name not in PROTOCOLS: raise ValueError(f"protocol.name={p.name!r}; expected one of {PROTOCOLS}")
-    if not p.datasets: raise ValueError(f"protocol {p.name}: protocol.datasets is empty")
+    if p.name not in PROTOCOLS: raise ConfigError(f"protocol.name={p.name!r}; expected one of {PROTOCOLS}")
+    if not p.datasets: raise ConfigError(f"protocol {p.name}: protocol.datasets is empty")
     for role in (*p.datasets, *p.eval_datasets):
-        if role not in DATASET_ROLES: raise ValueError(f"protocol {p.name}: unknown dataset {role!r}; roles: {DATASET_ROLES}")
+        if role not in DATASET_ROLES: raise ConfigError(f"protocol {p.name}: unknown dataset {role!r}; roles: {DATASET_ROLES}")
     dataset = p.dataset or p.datasets[0]
     if dataset not in p.datasets:
-        raise ValueError(f"protocol {p.name} trains on {', '.join(p.datasets)}; got dataset {dataset!r}")
+        raise ConfigError(f"protocol {p.name} trains on {', '.join(p.datasets)}; got dataset {dataset!r}")
     shot = p.shot if p.shot is not None else (p.shots[0] if p.shots else None)
-    if p.shots and shot not in p.shots: raise ValueError(f"protocol {p.name}: shot {shot} not in {p.shots}")
-    if not p.shots and p.shot is not None: raise ValueError(f"protocol {p.name} has no shots; got shot={p.shot}")
+    if p.shots and shot not in p.shots: raise ConfigError(f"protocol {p.name}: shot {shot} not in {p.shots}")
+    if not p.shots and p.shot is not None: raise ConfigError(f"protocol {p.name} has no shots; got shot={p.shot}")
     split = p.split if p.split is not None else p.splits[0]
-    if split not in p.splits: raise ValueError(f"protocol {p.name}: split {split} not in {p.splits}")
+    if split not in p.splits: raise ConfigError(f"protocol {p.name}: split {split} not in {p.splits}")
     return dataset, shot, split
 
 # %% ../../nbs/engine/01_config.ipynb
 def _check_recipe(cfg: RunConfig) -> None:
     "Range checks of the optim / data / eval sections."
     o, dcfg, e = cfg.optim, cfg.data, cfg.eval
-    if o.precision not in PRECISIONS: raise ValueError(f"optim.precision={o.precision!r}; expected one of {PRECISIONS}")
-    if not 0 <= o.warmup_epochs <= o.epochs: raise ValueError(f"optim.warmup_epochs={o.warmup_epochs} must lie in [0, epochs={o.epochs}]")
-    if o.lr <= 0 or o.lr_min < 0 or o.lr_min > o.lr: raise ValueError(f"need 0 <= optim.lr_min <= optim.lr, got {o.lr_min}, {o.lr}")
-    if len(o.betas) != 2: raise ValueError(f"optim.betas must have two values, got {o.betas}")
-    if dcfg.on_error not in ("error", "skip"): raise ValueError(f"data.on_error={dcfg.on_error!r}; expected error | skip")
-    if dcfg.decoder not in ("auto", "decord", "pyav"): raise ValueError(f"data.decoder={dcfg.decoder!r}; expected auto | decord | pyav")
+    if o.precision not in PRECISIONS: raise ConfigError(f"optim.precision={o.precision!r}; expected one of {PRECISIONS}")
+    if not 0 <= o.warmup_epochs <= o.epochs: raise ConfigError(f"optim.warmup_epochs={o.warmup_epochs} must lie in [0, epochs={o.epochs}]")
+    if o.lr <= 0 or o.lr_min < 0 or o.lr_min > o.lr: raise ConfigError(f"need 0 <= optim.lr_min <= optim.lr, got {o.lr_min}, {o.lr}")
+    if len(o.betas) != 2: raise ConfigError(f"optim.betas must have two values, got {o.betas}")
+    if dcfg.on_error not in ("error", "skip"): raise ConfigError(f"data.on_error={dcfg.on_error!r}; expected error | skip")
+    if dcfg.decoder not in ("auto", "decord", "pyav"): raise ConfigError(f"data.decoder={dcfg.decoder!r}; expected auto | decord | pyav")
     for k in ("num_frames", "input_size", "batch_size", "test_batch_size"):
-        if getattr(dcfg, k) < 1: raise ValueError(f"data.{k} must be >= 1, got {getattr(dcfg, k)}")
-    if e.num_clip < 1 or e.num_crop not in (1, 3): raise ValueError(f"eval views {e.num_clip}x{e.num_crop}: need num_clip >= 1, num_crop 1 or 3")
-    if not 0 <= e.wise_ft <= 1: raise ValueError(f"eval.wise_ft={e.wise_ft} must lie in [0, 1]")
+        if getattr(dcfg, k) < 1: raise ConfigError(f"data.{k} must be >= 1, got {getattr(dcfg, k)}")
+    if e.num_clip < 1 or e.num_crop not in (1, 3): raise ConfigError(f"eval views {e.num_clip}x{e.num_crop}: need num_clip >= 1, num_crop 1 or 3")
+    if not 0 <= e.wise_ft <= 1: raise ConfigError(f"eval.wise_ft={e.wise_ft} must lie in [0, 1]")
     if o.total_batch_size % dcfg.batch_size:
-        raise ValueError(f"optim.total_batch_size={o.total_batch_size} is not a multiple of data.batch_size={dcfg.batch_size}")
+        raise ConfigError(f"optim.total_batch_size={o.total_batch_size} is not a multiple of data.batch_size={dcfg.batch_size}")
 
 # %% ../../nbs/engine/01_config.ipynb
 def validate_config(cfg: RunConfig) -> RunConfig:

@@ -20,7 +20,7 @@ from .config import RunConfig
 from .optim import WarmupCosineSchedule, build_optimizer, video_text_loss
 from .distributed import DistInfo, ResumableSampler, all_reduce_sum, get_rng_state, set_rng_state
 from .checkpoint import load_checkpoint, save_checkpoint, unwrap
-from ..errors import CheckpointError
+from ..errors import CheckpointError, ConfigError
 
 # %% auto 0
 __all__ = ['autocast_settings', 'TrainState', 'StopTraining', 'epoch_plan', 'FitRun', 'setup_run', 'LossModule', 'micro_step',
@@ -87,7 +87,7 @@ def epoch_plan(num_videos: int, cfg: RunConfig, world_size: int = 1) -> tuple[in
     per_rank = math.ceil(num_videos / world_size)
     steps_per_epoch = per_rank // (cfg.data.batch_size * accum)
     if steps_per_epoch < 1:
-        raise ValueError(f"{num_videos} training videos cannot fill one optimiser step of "
+        raise ConfigError(f"{num_videos} training videos cannot fill one optimiser step of "
                          f"{cfg.data.batch_size} x {accum} x {world_size} ranks; lower optim.total_batch_size")
     return accum, steps_per_epoch
 
@@ -121,7 +121,7 @@ def setup_run(model: nn.Module, num_videos: int, cfg: RunConfig, out_dir: Path, 
     model = model.to(dist.device)
     if o.grad_checkpointing:
         if not hasattr(unwrap(model), "set_grad_checkpointing"):
-            raise ValueError(f"optim.grad_checkpointing=true but {type(unwrap(model)).__name__} has no set_grad_checkpointing()")
+            raise ConfigError(f"optim.grad_checkpointing=true but {type(unwrap(model)).__name__} has no set_grad_checkpointing()")
         unwrap(model).set_grad_checkpointing(True)
     optimizer = build_optimizer(model, cfg)
     schedule = WarmupCosineSchedule(optimizer, steps_per_epoch * o.epochs, steps_per_epoch * o.warmup_epochs,

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .params import load_params, read_params_file
 from .paper_tables import ABLATIONS, DATASET_NAMES, WE_KEY, ZERO_SHOT_TARGETS, Ablation
+from ..errors import ConfigError, ConfigKeyError
 
 # %% auto 0
 __all__ = ['row_slug', 'row_slugs', 'sub_table', 'ablation_settings', 'model_overrides', 'canonical_config', 'reusable_runs',
@@ -40,7 +41,7 @@ def row_slugs(labels: Sequence[str]) -> dict[str, str]:
 def sub_table(table_id: str) -> str:
     "`'table08a'` -> `'8a'`; `''` for tables without sub-tables."
     m = re.fullmatch(r"table(\d+)([a-z]?)", table_id)
-    if not m: raise ValueError(f"ablation table id must look like 'table08a', got {table_id!r}")
+    if not m: raise ConfigError(f"ablation table id must look like 'table08a', got {table_id!r}")
     return f"{int(m.group(1))}{m.group(2)}" if m.group(2) else ""
 
 # %% ../../nbs/experiments/08_ablations.ipynb
@@ -51,12 +52,12 @@ def ablation_settings(params: str | os.PathLike = "params.yaml", profile: str | 
     profile = profile or raw.get("profile") or "smoke"
     section = raw.get("ablations")
     if not isinstance(section, dict):
-        raise KeyError(f"{params}: no 'ablations:' section (datasets and shots the ablation tables run)")
+        raise ConfigKeyError(f"{params}: no 'ablations:' section (datasets and shots the ablation tables run)")
     out = {k: section[k] for k in ("datasets", "shots") if k in section}
     for override in ((section.get("profiles") or {}).get(profile), (raw["profiles"].get(profile) or {}).get("ablations")):
         if override: out.update({k: override[k] for k in ("datasets", "shots") if k in override})
     for key in ("datasets", "shots"):
-        if not out.get(key): raise KeyError(f"{params}: ablations.{key} is missing or empty (profile {profile!r})")
+        if not out.get(key): raise ConfigKeyError(f"{params}: ablations.{key} is missing or empty (profile {profile!r})")
     return {"datasets": list(out["datasets"]), "shots": [int(k) for k in out["shots"]]}
 
 def model_overrides(overrides: dict) -> list[str]:
@@ -103,7 +104,7 @@ def _runs(ab: Ablation, datasets: Sequence[str], shots: Sequence[int]) -> list[t
     return [(f"{d}/k{k}", d, k) for d in datasets for k in shots]
 
 def _ablation(table_id: str) -> Ablation:
-    if table_id not in ABLATIONS: raise KeyError(f"unknown ablation table {table_id!r}; choose from {sorted(ABLATIONS)}")
+    if table_id not in ABLATIONS: raise ConfigKeyError(f"unknown ablation table {table_id!r}; choose from {sorted(ABLATIONS)}")
     return ABLATIONS[table_id]
 
 # %% ../../nbs/experiments/08_ablations.ipynb
@@ -118,7 +119,7 @@ def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os
     ab = _ablation(table_id)
     labels = list(ab.rows) if rows is None else list(rows)
     unknown = [r for r in labels if r not in ab.rows]
-    if unknown: raise KeyError(f"{table_id} has no rows {unknown}; rows: {list(ab.rows)}")
+    if unknown: raise ConfigKeyError(f"{table_id} has no rows {unknown}; rows: {list(ab.rows)}")
     settings = ablation_settings(params, profile)
     datasets, shots = list(datasets or settings["datasets"]), [int(k) for k in (shots or settings["shots"])]
     if train_fn is None:

@@ -59,7 +59,7 @@ def benchmark_from_config(cfg: RunConfig, build_if_missing: bool = True) -> Benc
     """The benchmark of `cfg.data`, written first (`_write_benchmark`) if it is missing and `build_if_missing`, and
     a real manifest rewritten when its roots or split files changed."""
     d = cfg.data
-    if not d.benchmark: raise ValueError("data.benchmark is not set (a folder with benchmark.json)")
+    if not d.benchmark: raise ConfigError("data.benchmark is not set (a folder with benchmark.json)")
     path = Path(d.benchmark)
     if build_if_missing:
         if not (path / "benchmark.json").is_file(): _write_benchmark(d, path)
@@ -109,7 +109,7 @@ def protocol_splits(cfg: RunConfig, bench: Benchmark) -> dict:
     if p.name == "fully_supervised":
         return {"train": bench.spec(ds, "train", "default", f"{ds}/train", llm),
                 "eval": {ds: [bench.spec(ds, "val", "default", f"{ds}/val", llm)]}}
-    raise ValueError(f"unknown protocol {p.name!r}")
+    raise ConfigError(f"unknown protocol {p.name!r}")
 
 # %% ../../nbs/experiments/02_builders.ipynb
 def video_transform(cfg: RunConfig, role: str, train: bool):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ConfigKeyError
 from ..model.clip import tokenize
 from .standin import image_batch, standin_subjects, trimmed_tokens
 
@@ -156,7 +156,7 @@ def match_videos(video_emb: torch.Tensor, text_emb: torch.Tensor) -> tuple[torch
 
 def keep_top(scores: torch.Tensor, p: float = 0.9) -> torch.Tensor:
     "Boolean mask `[V]` of the ceil(p * V) highest `scores` (one global threshold; ties go to the earlier video)."
-    if not 0 < p <= 1: raise ValueError(f"the kept fraction p must lie in (0, 1], got {p}")
+    if not 0 < p <= 1: raise ConfigError(f"the kept fraction p must lie in (0, 1], got {p}")
     n_keep = math.ceil(p * len(scores) - 1e-9)
     order = torch.sort(-scores.float(), stable=True).indices
     keep = torch.zeros(len(scores), dtype=torch.bool)
@@ -440,7 +440,7 @@ def load_maxi(path: str | os.PathLike, profile: str | None = None, overrides: Se
     for item in overrides:
         key, value = parse_override(item)
         if key.startswith("maxi."):
-            if key[5:] not in MAXI_DEFAULTS: raise KeyError(f"unknown MAXI setting {key!r}; valid: {', '.join('maxi.' + k for k in MAXI_DEFAULTS)}")
+            if key[5:] not in MAXI_DEFAULTS: raise ConfigKeyError(f"unknown MAXI setting {key!r}; valid: {', '.join('maxi.' + k for k in MAXI_DEFAULTS)}")
             settings[key[5:]] = value
         else: apply_override(d, key, value)
     for key in ("gpt3_phrases", "blip_captions"):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import yaml
-from ..errors import ConfigError
+from ..errors import ConfigError, ConfigKeyError
 from ..engine.config import PROTOCOLS, RunConfig, _build, _known_keys, is_local_weights, validate_config
 
 # %% auto 0
@@ -59,7 +59,7 @@ def read_params_file(path: str | os.PathLike = "params.yaml") -> dict:
     if not isinstance(raw, Mapping): raise ConfigError(f"{path}: expected a YAML mapping, got a {type(raw).__name__}")
     for section in ("defaults", "recipes", "profiles"):
         if not isinstance(raw.get(section), Mapping):
-            raise KeyError(f"{path}: missing mapping section {section!r}")
+            raise ConfigKeyError(f"{path}: missing mapping section {section!r}")
     check_launcher(raw, str(path))
     return raw
 
@@ -69,7 +69,7 @@ def method_layer(raw: Mapping, method: str | None, profile: str, source: str = "
     if method is None: return {}
     methods = raw.get("methods") or {}
     if method not in methods:
-        raise KeyError(f"{source}: unknown method {method!r}; available: {', '.join(methods) or '(none)'}")
+        raise ConfigKeyError(f"{source}: unknown method {method!r}; available: {', '.join(methods) or '(none)'}")
     adjust = ((raw["profiles"].get(profile) or {}).get("methods") or {}).get(method, {})
     return deep_merge(methods[method] or {}, adjust or {})
 
@@ -91,11 +91,11 @@ def resolve_params(raw: Mapping, profile: str | None = None, protocol: str = "fe
     into one dict."""
     profile = profile or raw.get("profile") or "smoke"
     if profile not in raw["profiles"]:
-        raise KeyError(f"{source}: unknown profile {profile!r}; available: {', '.join(raw['profiles'])}")
+        raise ConfigKeyError(f"{source}: unknown profile {profile!r}; available: {', '.join(raw['profiles'])}")
     if protocol not in PROTOCOLS:
-        raise KeyError(f"unknown protocol {protocol!r}; available: {', '.join(PROTOCOLS)}")
+        raise ConfigKeyError(f"unknown protocol {protocol!r}; available: {', '.join(PROTOCOLS)}")
     if protocol not in raw["recipes"]:
-        raise KeyError(f"{source}: no recipe for protocol {protocol!r}")
+        raise ConfigKeyError(f"{source}: no recipe for protocol {protocol!r}")
     prof = dict(raw["profiles"][profile])
     prof_recipes = prof.pop("recipes", {}) or {}
     prof.pop("methods", None)
@@ -111,12 +111,12 @@ def resolve_params(raw: Mapping, profile: str | None = None, protocol: str = "fe
 # %% ../../nbs/experiments/01_params.ipynb
 def parse_override(item: str) -> tuple[str, Any]:
     "`'optim.lr=1e-4'` -> `('optim.lr', 1e-4)`; the value is parsed as YAML (with `1e-4`-style floats)."
-    if "=" not in item: raise ValueError(f"override {item!r} is not of the form key=value")
+    if "=" not in item: raise ConfigError(f"override {item!r} is not of the form key=value")
     key, text = item.split("=", 1)
     key = key.strip()
-    if not key: raise ValueError(f"override {item!r} has an empty key")
+    if not key: raise ConfigError(f"override {item!r} has an empty key")
     try: value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError as e: raise ValueError(f"override {item!r}: cannot parse value {text!r}") from e
+    except yaml.YAMLError as e: raise ConfigError(f"override {item!r}: cannot parse value {text!r}") from e
     if isinstance(value, str):  # YAML 1.1 reads 1e-4 as a string
         try: value = float(value) if any(c in value.lower() for c in "e.") and value.strip() not in ("e",) else value
         except ValueError: pass
@@ -130,10 +130,10 @@ def apply_override(d: dict, key: str, value: Any) -> dict:
     if not any(key == s or key.startswith(s + ".") for s in open_sections) and key not in _known_keys():
         near = [k for k in _known_keys() if k.split(".")[-1] == parts[-1]]
         hint = f" (did you mean {near[0]}?)" if near else ""
-        raise KeyError(f"unknown config key {key!r}{hint}; valid keys: {', '.join(_known_keys())}")
+        raise ConfigKeyError(f"unknown config key {key!r}{hint}; valid keys: {', '.join(_known_keys())}")
     node = d
     for p in parts[:-1]:
-        if not isinstance(node.get(p, {}), dict): raise KeyError(f"config key {key!r}: {p!r} is not a section")
+        if not isinstance(node.get(p, {}), dict): raise ConfigKeyError(f"config key {key!r}: {p!r} is not a section")
         node = node.setdefault(p, {})
     node[parts[-1]] = value
     return d

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ..engine.config import is_local_weights
-from ..errors import ConfigError
+from ..errors import ConfigError, ConfigKeyError
 
 # %% auto 0
 __all__ = ['CAPTION_TEMPLATES', 'VARIANT_TEMPLATES', 'EVAL_TEMPLATE', 'standin_subjects', 'CaptionCorpus', 'caption_corpus',
@@ -100,12 +100,12 @@ class StandinConfig:
     def from_dict(cls, d: Mapping | None) -> "StandinConfig":
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d or {}) - names)
-        if unknown: raise KeyError(f"unknown key clip_standin.{unknown[0]}; StandinConfig has: {', '.join(sorted(names))}")
+        if unknown: raise ConfigKeyError(f"unknown key clip_standin.{unknown[0]}; StandinConfig has: {', '.join(sorted(names))}")
         cfg = cls(**(d or {}))
         if not 1 <= cfg.batch_size <= len(standin_subjects()):
-            raise ValueError(f"clip_standin.batch_size={cfg.batch_size} must lie in [1, {len(standin_subjects())}]")
+            raise ConfigError(f"clip_standin.batch_size={cfg.batch_size} must lie in [1, {len(standin_subjects())}]")
         if cfg.steps < 1 or cfg.warmup_steps < 0 or cfg.images_per_subject < 1:
-            raise ValueError(f"clip_standin needs steps >= 1, warmup_steps >= 0, images_per_subject >= 1; got {cfg}")
+            raise ConfigError(f"clip_standin needs steps >= 1, warmup_steps >= 0, images_per_subject >= 1; got {cfg}")
         return cfg
 
 def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale: torch.Tensor) -> torch.Tensor:
@@ -226,10 +226,10 @@ def render_size_of(cfg) -> int | None:
 
 def build_clip_standin(cfg, path: str | os.PathLike | None = None, *, progress: bool = True) -> tuple[Path, dict]:
     "Pretrain the stand-in of run config `cfg` (its `clip_standin` recipe, model arch and input size) into `path`."
-    if not cfg.clip_standin: raise ValueError(f"profile {cfg.profile!r} has no clip_standin recipe in params.yaml")
+    if not cfg.clip_standin: raise ConfigError(f"profile {cfg.profile!r} has no clip_standin recipe in params.yaml")
     path = Path(path or cfg.model.get("pretrained") or "")
     if not is_local_weights(str(path)):
-        raise ValueError(f"profile {cfg.profile!r}: model.pretrained={cfg.model.get('pretrained')!r} is not a local "
+        raise ConfigError(f"profile {cfg.profile!r}: model.pretrained={cfg.model.get('pretrained')!r} is not a local "
                          "file for the CLIP stand-in (set it to e.g. data/runs/<profile>/clip_standin/clip.pt)")
     recipe = StandinConfig.from_dict(cfg.clip_standin)
     if recipe.render_size is None: recipe = dataclasses.replace(recipe, render_size=render_size_of(cfg))

@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 import torch
 from torch import nn
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, ConfigError
 
 # %% auto 0
 __all__ = ['TINY_ARCHITECTURES', 'register_tiny_architectures', 'strip_prefix', 'read_state_dict', 'is_weights_tag', 'load_clip',
@@ -119,7 +119,7 @@ def _fill(model: nn.Module, arch: str, weights) -> None:
         raise CheckpointError(f"CLIP weights file not found: {weights}")
     where = f"{weights}" if isinstance(weights, (str, os.PathLike)) else "the given state dict"
     try: state = read_state_dict(weights)
-    except (ValueError, RuntimeError) as err: raise CheckpointError(f"{where}: {str(err).splitlines()[0]}") from None
+    except (ValueError, TypeError, RuntimeError) as err: raise CheckpointError(f"{where}: {str(err).splitlines()[0]}") from None
     persistent = set(model.state_dict())   # TorchScript files also store buffers open_clip keeps out of its state dict
     state = {k: v for k, v in state.items() if k in persistent or k not in dict(model.named_buffers())}
     try: copy_state_strict(model, state, f"CLIP weights ({where}) do not fit {arch!r}")
@@ -135,7 +135,7 @@ def load_clip(arch: str = "ViT-B-16", weights: str | os.PathLike | Mapping | Non
     import open_clip
     register_tiny_architectures()
     if arch not in open_clip.list_models():
-        raise ValueError(f"unknown open_clip architecture {arch!r}; registered tiny ones: {list(TINY_ARCHITECTURES)}")
+        raise ConfigError(f"unknown open_clip architecture {arch!r}; registered tiny ones: {list(TINY_ARCHITECTURES)}")
     if is_weights_tag(weights): return _from_tag(open_clip, arch, weights, force_quick_gelu).to(device=device, dtype=dtype)
     quiet = _NoRandomInitWarning() if weights is not None else None
     if quiet: logging.getLogger().addFilter(quiet)   # open_clip warns through the root logger
@@ -187,7 +187,7 @@ def tokenize(texts: Sequence[str], context_length: int = 77) -> torch.LongTensor
     for i, text in enumerate(texts):
         ids = [sot] + tok.encode(text) + [eot]
         if len(ids) > context_length:
-            raise ValueError(f"prompt {text!r} needs {len(ids)} tokens but context_length is {context_length}")
+            raise ConfigError(f"prompt {text!r} needs {len(ids)} tokens but context_length is {context_length}")
         out[i, :len(ids)] = torch.tensor(ids)
     return out
 

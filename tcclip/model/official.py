@@ -18,6 +18,7 @@ import torch
 
 from .clip import copy_state_strict, read_state_dict
 from .video import ModelConfig, VideoCLIP, build_model
+from ..errors import ConfigError
 
 # %% auto 0
 __all__ = ['recipe_tensor', 'recipe_state_dict', 'official_to_tcclip', 'to_official_state_dict', 'from_official_checkpoint']
@@ -150,7 +151,7 @@ def from_official_checkpoint(checkpoint: str | os.PathLike | Mapping, classnames
     `ModelConfig` fields. A checkpoint trained on a different number of classes than `classnames` is an error unless
     `new_classes=True` (zero-shot transfer); `model.set_classnames` swaps classes later."""
     sd = read_state_dict(checkpoint)
-    if kind not in ("tc-clip", "vifi-clip", "vanilla-clip"): raise ValueError(f"unknown kind {kind!r}")
+    if kind not in ("tc-clip", "vifi-clip", "vanilla-clip"): raise ConfigError(f"unknown kind {kind!r}")
     for buf in _REBUILT:
         if buf in sd and sd[buf].shape[0] != len(classnames) and not new_classes:
             raise ValueError(f"checkpoint {buf} was built for {sd[buf].shape[0]} classes but {len(classnames)} class "

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import Callable
+from ..errors import ConfigError
 
 # %% auto 0
 __all__ = ['Registry']
@@ -25,7 +26,7 @@ class Registry(dict):
         return add if fn is None else add(fn)
 
     def __missing__(self, name):
-        raise ValueError(f"unknown {self.key} {name!r}; choose from {sorted(self)}{_VARIANTS_HINT}")
+        raise ConfigError(f"unknown {self.key} {name!r}; choose from {sorted(self)}{_VARIANTS_HINT}")
 
     def __repr__(self): return f"Registry({self.key!r}, {sorted(self)})"
 

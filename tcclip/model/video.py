@@ -18,6 +18,7 @@ from .clip import load_clip
 from .registry import Registry
 from .tc import TCVisionEncoder
 from .vp import HandcraftedTextEncoder, TextTower, VPTextEncoder
+from ..errors import ConfigError, ConfigKeyError
 
 # %% auto 0
 __all__ = ['KINDS', 'LAYER_ALIASES', 'VP_SOURCES', 'PROMPTS', 'VIDEO_CONDITIONED_PROMPTS', 'resolve_layer', 'ModelConfig',
@@ -33,8 +34,8 @@ def resolve_layer(value: int | str | None, depth: int, name: str = "layer") -> i
     if value is None or value == "last": return depth
     if value == "first": return 1
     if value == "middle": return max(1, depth // 2)
-    if isinstance(value, str): raise ValueError(f"{name} must be a 1-based layer or one of {LAYER_ALIASES}, got {value!r}")
-    if not 1 <= int(value) <= depth: raise ValueError(f"{name} must be in 1..{depth}, got {value}")
+    if isinstance(value, str): raise ConfigError(f"{name} must be a 1-based layer or one of {LAYER_ALIASES}, got {value!r}")
+    if not 1 <= int(value) <= depth: raise ConfigError(f"{name} must be in 1..{depth}, got {value}")
     return int(value)
 
 # %% ../../nbs/model/07_video.ipynb
@@ -89,18 +90,18 @@ class ModelConfig:
     underscores_to_space: bool | None = None   # None = the authors' choice: True with VP, False with handcrafted
 
     def __post_init__(self):
-        if self.kind not in KINDS: raise ValueError(f"ModelConfig.kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind not in KINDS: raise ConfigError(f"ModelConfig.kind must be one of {KINDS}, got {self.kind!r}")
         if self.tc_layers is not None: self.tc_layers = tuple(sorted({int(l) for l in self.tc_layers}))
         if self.prompt is None: self.prompt = "vp" if self.kind == "tc-clip" else "handcrafted"
         PROMPTS[self.prompt]
         if self.prompt in VIDEO_CONDITIONED_PROMPTS and self.kind != "tc-clip":
-            raise ValueError(f"prompt={self.prompt!r} reads the video encoder's tokens, i.e. needs kind='tc-clip' (got kind={self.kind!r})")
+            raise ConfigError(f"prompt={self.prompt!r} reads the video encoder's tokens, i.e. needs kind='tc-clip' (got kind={self.kind!r})")
         for name in ("vp_layer", "vp_vision_layer"):
             value = getattr(self, name)
             if isinstance(value, str) and value not in LAYER_ALIASES:
-                raise ValueError(f"ModelConfig.{name} must be a 1-based layer or one of {LAYER_ALIASES}, got {value!r}")
+                raise ConfigError(f"ModelConfig.{name} must be a 1-based layer or one of {LAYER_ALIASES}, got {value!r}")
         if self.underscores_to_space is None: self.underscores_to_space = self.prompt != "handcrafted"
-        if self.num_frames < 1: raise ValueError(f"ModelConfig.num_frames must be >= 1, got {self.num_frames}")
+        if self.num_frames < 1: raise ConfigError(f"ModelConfig.num_frames must be >= 1, got {self.num_frames}")
 
 # %% ../../nbs/model/07_video.ipynb
 @patch
@@ -115,7 +116,7 @@ def from_dict(cls: ModelConfig, d: Mapping[str, Any]) -> "ModelConfig":
     "Inverse of `to_dict`; unknown keys are an error that names them."
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(d) - known)
-    if unknown: raise KeyError(f"unknown ModelConfig keys: {unknown}; known: {sorted(known)}")
+    if unknown: raise ConfigKeyError(f"unknown ModelConfig keys: {unknown}; known: {sorted(known)}")
     return cls(**dict(d))
 
 # %% ../../nbs/model/07_video.ipynb
