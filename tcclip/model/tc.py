@@ -14,7 +14,7 @@ from torch import nn
 
 from .attention import attend, cls_attention, group_bias_mask, merge_heads, project_kv, project_qkv, split_heads
 from .registry import Registry
-from .tokens import MERGERS, SEED_SELECTORS, Merged, gather_seeds, num_seeds, seed_columns, serial_on_cpu, source_map
+from .tokens import MERGERS, SEED_SELECTORS, Merged, gather_seeds, num_seeds, seed_columns, source_map
 
 # %% auto 0
 __all__ = ['REFERENCE_BUILDERS', 'reference_frame_and_context', 'LayerView', 'context_schedule', 'TCVisionEncoder', 'ffn',
@@ -171,10 +171,9 @@ def summarize(self: TCVisionEncoder, l: int, z_hat: torch.Tensor, seed_index: to
               pruned: bool) -> tuple[torch.Tensor, Merged, torch.Tensor]:
     "Eq. 6 and 11: the seeds of `z_hat` merged into context tokens, through the FFN: `(s [B, k, D], merged, columns)`."
     B, T, _, D = z_hat.shape
-    with serial_on_cpu(z_hat):                                                        # small kernels: see 04_tokens
-        if pruned: seeds, columns = z_hat[:, :, 1:].reshape(B, -1, D), seed_columns(seed_index, self.num_patches)
-        else: seeds, columns = gather_seeds(z_hat[:, :, 1:], seed_index)               # [B, T*n_seed, D]
-        merged = self.merge(seeds, self.context_tokens, self.merge_r, layer=view, seed_index=seed_index)
+    if pruned: seeds, columns = z_hat[:, :, 1:].reshape(B, -1, D), seed_columns(seed_index, self.num_patches)
+    else: seeds, columns = gather_seeds(z_hat, seed_index, skip=1)                     # [B, T*n_seed, D]
+    merged = self.merge(seeds, self.context_tokens, self.merge_r, layer=view, seed_index=seed_index)
     return ffn(self.transformer.resblocks[l], merged.tokens), merged, columns
 
 # %% ../../nbs/model/05_tc.ipynb
@@ -193,8 +192,7 @@ def encode_layer(self: TCVisionEncoder, l: int, x: torch.Tensor, ctx: torch.Tens
     "Layer `l` on frame tokens `x` (z^{l-1}) and the context `ctx` (s^{l-1}) it reads, Eq. 5-11."
     view = self.layer_view(l, x, ctx)                                                        # Eq. 5, 7, 8
     seed_index = None
-    if self.tc:
-        with serial_on_cpu(x): seed_index = self.select_seeds(view.cls_attention, self.n_seed, layer=view)
+    if self.tc: seed_index = self.select_seeds(view.cls_attention, self.n_seed, layer=view)
     pruned = l == self.num_layers - 1 and not self.keep_patch_tokens
     z_hat = self.attention_residual(l, x, view, seed_index, pruned, explicit)                 # Eq. 9
     context = merged = columns = None

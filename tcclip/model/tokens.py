@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import math
-import threading
-from contextlib import contextmanager
 from typing import NamedTuple
 
 import torch
@@ -16,8 +14,7 @@ from .registry import Registry
 
 # %% auto 0
 __all__ = ['SEED_SELECTORS', 'MERGERS', 'num_seeds', 'select_seeds_cls_attention', 'seed_columns', 'gather_seeds',
-           'merge_schedule', 'MergeStep', 'bipartite_merge_step', 'serial_on_cpu', 'Merged', 'merge_bipartite',
-           'source_map']
+           'merge_schedule', 'MergeStep', 'bipartite_merge_step', 'Merged', 'merge_bipartite', 'source_map']
 
 # %% ../../nbs/model/04_tokens.ipynb
 def num_seeds(num_patches: int, seed_ratio: float) -> int:
@@ -40,12 +37,14 @@ def seed_columns(seed_index: torch.LongTensor, num_patches: int) -> torch.LongTe
     B, T, _ = seed_index.shape
     return (seed_index + torch.arange(T, device=seed_index.device).view(1, T, 1) * num_patches).reshape(B, -1)
 
-def gather_seeds(patches: torch.Tensor, seed_index: torch.LongTensor) -> tuple[torch.Tensor, torch.LongTensor]:
-    "Seed tokens `[B, T*n_seed, D]` in frame-major order from `patches [B, T, Np, D]`, and their `seed_columns`."
-    B, T, Np, D = patches.shape
-    flat = seed_columns(seed_index, Np)
-    tokens = patches.reshape(B, T * Np, D).gather(1, flat.unsqueeze(-1).expand(-1, -1, D))
-    return tokens, flat
+def gather_seeds(tokens: torch.Tensor, seed_index: torch.LongTensor, skip: int = 0) -> tuple[torch.Tensor, torch.LongTensor]:
+    """Seed tokens `[B, T*n_seed, D]` in frame-major order from `tokens [B, T, skip + Np, D]` (patches after `skip`
+    leading tokens such as [CLS]), and their `seed_columns`. One row copy per seed (`index_select`), no slice copy."""
+    B, T, N, D = tokens.shape
+    n = seed_index.shape[-1]
+    frame_start = torch.arange(B * T, device=seed_index.device).view(B, T, 1) * N + skip
+    rows = tokens.reshape(B * T * N, D).index_select(0, (seed_index + frame_start).reshape(-1))
+    return rows.view(B, T * n, D), seed_columns(seed_index, N - skip)
 
 # %% ../../nbs/model/04_tokens.ipynb
 def merge_schedule(start: int, final: int, r: int) -> list[int]:
@@ -109,21 +108,6 @@ def bipartite_merge_step(tokens: torch.Tensor, size: torch.Tensor, r: int) -> Me
 
 
 # %% ../../nbs/model/04_tokens.ipynb
-_SERIAL = {"lock": threading.Lock(), "depth": 0, "threads": 1}    # nested / concurrent blocks restore once
-
-@contextmanager
-def serial_on_cpu(x: torch.Tensor):
-    "Run the block with one intra-op thread when `x` is on the CPU (small bookkeeping ops; see the note below)."
-    if x.device.type != "cpu": yield; return
-    with _SERIAL["lock"]:
-        if _SERIAL["depth"] == 0: _SERIAL["threads"] = torch.get_num_threads(); torch.set_num_threads(1)
-        _SERIAL["depth"] += 1
-    try: yield
-    finally:
-        with _SERIAL["lock"]:
-            _SERIAL["depth"] -= 1
-            if _SERIAL["depth"] == 0: torch.set_num_threads(_SERIAL["threads"])
-
 class Merged(NamedTuple):
     tokens: torch.Tensor      # [B, k, D] context tokens
     size: torch.Tensor        # [B, k, 1] seeds per context token
@@ -134,11 +118,10 @@ def merge_bipartite(seeds: torch.Tensor, k: int, r: int = 100, *, layer=None, se
     B, n, _ = seeds.shape
     tokens, size = seeds, seeds.new_ones(B, n, 1)
     assignment = torch.arange(n, device=seeds.device).expand(B, -1)
-    with serial_on_cpu(seeds):
-        for step_r in merge_schedule(n, k, r):
-            step = bipartite_merge_step(tokens, size, step_r)
-            tokens, size = step.tokens, step.size
-            assignment = step.new_position.gather(1, assignment)
+    for step_r in merge_schedule(n, k, r):
+        step = bipartite_merge_step(tokens, size, step_r)
+        tokens, size = step.tokens, step.size
+        assignment = step.new_position.gather(1, assignment)
     return Merged(tokens, size, assignment)
 
 MERGERS = Registry("merge", {"bipartite": merge_bipartite})
