@@ -358,10 +358,11 @@ def cmd_train(args) -> int:
     if shots and args.shot is not None: raise ConfigError("give --shot or --shots, not both")
     if splits and args.split is not None: raise ConfigError("give --split or --splits, not both")
     runs = [(_load_config(_with(args, **sel)), out) for out, sel in sweep_runs(args.out, shots, splits)]  # all valid first
-    lines = []
+    lines, main = [], os.environ.get("RANK", "0") == "0"   # under torchrun every rank trains; rank 0 reports
     for line in train_runs(runs, jobs=_jobs(args), resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
                            init=args.init, keep_last=args.keep_last, overwrite=args.overwrite):
-        print(line); lines.append(line)
+        if main: print(line)
+        lines.append(line)
     args.untouched = all(ALREADY_FINISHED in line for line in lines)   # nothing trained: no new stage_time.json
     return 0
 
