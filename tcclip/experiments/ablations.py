@@ -115,7 +115,8 @@ def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os
                  reuse: Sequence[str | os.PathLike] = ()) -> dict[str, str]:
     """Train every row of the ablation `table_id` (or the `rows` given) under its protocol; returns `{slug: row label}`.
     `datasets` / `shots` default to the profile's `ablations` settings. `train_fn(cfg, out_dir)` defaults to
-    `tcclip.experiments.protocols.train_protocol`. Rows identical to a finished run in `reuse` copy its metrics."""
+    `tcclip.experiments.protocols.train_one` (the run folder locked; an unfinished run resumes from its `last.pt`, or
+    starts again with `overwrite`). Rows identical to a finished run in `reuse` copy its metrics."""
     ab = _ablation(table_id)
     labels = list(ab.rows) if rows is None else list(rows)
     unknown = [r for r in labels if r not in ab.rows]
@@ -123,8 +124,8 @@ def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os
     settings = ablation_settings(params, profile)
     datasets, shots = list(datasets or settings["datasets"]), [int(k) for k in (shots or settings["shots"])]
     if train_fn is None:
-        from tcclip.experiments.protocols import train_protocol
-        train_fn = lambda cfg, run_dir: train_protocol(cfg, run_dir, progress=progress)
+        from tcclip.experiments.protocols import train_one
+        train_fn = lambda cfg, run_dir: train_one(cfg, run_dir, resume=not overwrite, overwrite=overwrite, progress=progress)
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     slugs, existing = row_slugs(labels), reusable_runs(reuse)
     (out_dir / "rows.json").write_text(json.dumps(slugs, indent=1))
