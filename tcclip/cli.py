@@ -134,6 +134,9 @@ def _add_ablate(sub) -> None:
     a.add_argument("--params", default=None, help="params.yaml to read")
     a.add_argument("--out", required=True, help="output folder")
     a.add_argument("--rows", default=None, help="only these rows (comma-separated labels)")
+    a.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config field in every run, e.g. --set data.roots.ssv2=/data/ssv2 (repeatable; "
+                        "a row's own model settings win)")
     a.add_argument("--reuse", action="append", default=[], metavar="DIR",
                    help="folder of finished runs (e.g. data/runs/smoke/zero_shot): rows whose resolved config equals one "
                         "of them copy its metrics instead of training (repeatable)")
@@ -449,7 +452,7 @@ def cmd_ablate(args) -> int:
     from tcclip.experiments.ablations import run_ablation
     rows = [r.strip() for r in args.rows.split(",")] if args.rows else None
     slugs = run_ablation(args.table, args.profile, args.out, _params_path(args), rows=rows, progress=not args.quiet,
-                         reuse=args.reuse)
+                         reuse=args.reuse, overrides=args.overrides)
     print(f"{args.table}: {len(slugs)} rows trained into {args.out}")
     return 0
 

@@ -112,11 +112,12 @@ def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os
                  params: str | os.PathLike = "params.yaml", datasets: Sequence[str] | None = None,
                  shots: Sequence[int] | None = None, *, rows: Sequence[str] | None = None, overwrite: bool = False,
                  progress: bool = False, train_fn: Callable | None = None,
-                 reuse: Sequence[str | os.PathLike] = ()) -> dict[str, str]:
+                 reuse: Sequence[str | os.PathLike] = (), overrides: Sequence[str] = ()) -> dict[str, str]:
     """Train every row of the ablation `table_id` (or the `rows` given) under its protocol; returns `{slug: row label}`.
     `datasets` / `shots` default to the profile's `ablations` settings. `train_fn(cfg, out_dir)` defaults to
     `tcclip.experiments.protocols.train_one` (the run folder locked; an unfinished run resumes from its `last.pt`, or
-    starts again with `overwrite`). Rows identical to a finished run in `reuse` copy its metrics."""
+    starts again with `overwrite`). Rows identical to a finished run in `reuse` copy its metrics. `overrides`
+    (`key=value`, as `tcclip train --set`) apply to every run; a row's own model settings win over them."""
     ab = _ablation(table_id)
     labels = list(ab.rows) if rows is None else list(rows)
     unknown = [r for r in labels if r not in ab.rows]
@@ -135,7 +136,8 @@ def run_ablation(table_id: str, profile: str | None = "smoke", out_dir: str | os
         for sub, dataset, shot in _runs(ab, datasets, shots):
             run_dir = out_dir / slug / sub
             if (run_dir / "metrics.json").exists() and not overwrite: continue
-            cfg = load_params(params, profile, ab.protocol, overrides=model_overrides(ab.rows[label]), dataset=dataset, shot=shot)
+            cfg = load_params(params, profile, ab.protocol, overrides=[*overrides, *model_overrides(ab.rows[label])],
+                              dataset=dataset, shot=shot)
             if existing and _reuse(run_dir, canonical_config(cfg.to_dict()), existing): continue
             train_fn(cfg, run_dir)
             if not (run_dir / "metrics.json").exists():
