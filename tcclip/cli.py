@@ -311,7 +311,7 @@ def _leave_torchrun() -> bool:
     """For a command not wired for torchrun (MAXI): False on every rank but 0, which forgets the job (its torchrun
     variables) and goes on as a single process on its first device. True without torchrun."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1: return True
-    if os.environ.get("RANK", "0") != "0": return False
+    if not _is_main(): return False
     for key in _TORCHRUN_ENV: os.environ.pop(key, None)
     print("torchrun is not wired for this command yet: it runs as one process (rank 0), the other ranks end now")
     return True
@@ -361,10 +361,10 @@ def cmd_train(args) -> int:
     if shots and args.shot is not None: raise ConfigError("give --shot or --shots, not both")
     if splits and args.split is not None: raise ConfigError("give --split or --splits, not both")
     runs = [(_load_config(_with(args, **sel)), out) for out, sel in sweep_runs(args.out, shots, splits)]  # all valid first
-    lines, main = [], os.environ.get("RANK", "0") == "0"   # under torchrun every rank trains; rank 0 reports
+    lines = []
     for line in train_runs(runs, jobs=_jobs(args), resume=args.resume, evaluate=not args.no_eval, progress=not args.quiet,
                            init=args.init, keep_last=args.keep_last, overwrite=args.overwrite):
-        if main: print(line)
+        if _is_main(): print(line)                # under torchrun every rank trains; rank 0 reports
         lines.append(line)
     args.untouched = all(ALREADY_FINISHED in line for line in lines)   # nothing trained: no new stage_time.json
     return 0

@@ -37,14 +37,17 @@ def seed_columns(seed_index: torch.LongTensor, num_patches: int) -> torch.LongTe
     B, T, _ = seed_index.shape
     return (seed_index + torch.arange(T, device=seed_index.device).view(1, T, 1) * num_patches).reshape(B, -1)
 
+def _rows(index: torch.LongTensor, stride: int, offset: int = 0, step: int = 1) -> torch.LongTensor:
+    "Row `b*stride + offset + step*index[b, i]` of a `[B*stride, ...]` view for every entry of `index [B, m]`: `[B*m]`."
+    base = torch.arange(index.shape[0], device=index.device).unsqueeze(1) * stride + offset
+    return (base + step * index).reshape(-1)
+
 def gather_seeds(tokens: torch.Tensor, seed_index: torch.LongTensor, skip: int = 0) -> tuple[torch.Tensor, torch.LongTensor]:
     """Seed tokens `[B, T*n_seed, D]` in frame-major order from `tokens [B, T, skip + Np, D]` (patches after `skip`
     leading tokens such as [CLS]), and their `seed_columns`. One row copy per seed (`index_select`), no slice copy."""
     B, T, N, D = tokens.shape
-    n = seed_index.shape[-1]
-    frame_start = torch.arange(B * T, device=seed_index.device).view(B, T, 1) * N + skip
-    rows = tokens.reshape(B * T * N, D).index_select(0, (seed_index + frame_start).reshape(-1))
-    return rows.view(B, T * n, D), seed_columns(seed_index, N - skip)
+    rows = tokens.reshape(B * T * N, D).index_select(0, _rows(seed_index.reshape(B * T, -1), N, skip))   # row (b*T+t)*N + skip + p
+    return rows.view(B, -1, D), seed_columns(seed_index, N - skip)
 
 # %% ../../nbs/model/04_tokens.ipynb
 def merge_schedule(start: int, final: int, r: int) -> list[int]:
@@ -85,11 +88,6 @@ def _new_positions(merged_a, kept_a, target_b, t: int) -> torch.LongTensor:
     return new_position
 
 # %% ../../nbs/model/04_tokens.ipynb
-def _rows(index: torch.LongTensor, stride: int, offset: int = 0, step: int = 1) -> torch.LongTensor:
-    "Row `b*stride + offset + step*index[b, i]` of a `[B*stride, ...]` view for every entry of `index [B, m]`: `[B*m]`."
-    base = torch.arange(index.shape[0], device=index.device).unsqueeze(1) * stride + offset
-    return (base + step * index).reshape(-1)
-
 def bipartite_merge_step(tokens: torch.Tensor, size: torch.Tensor, r: int) -> MergeStep:
     "One ToMe step: fold the `r` A tokens (even positions) most similar to a B token (odd positions) into it."
     B, t, D = tokens.shape
